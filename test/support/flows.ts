@@ -81,7 +81,8 @@ function buildByHand(c: PatchCase, workDir: string): BuiltPatch {
   runOk(kpatchTool, ['rel-fixup', binary, stripped]);
   runOk('strip', ['--strip-unneeded', stripped]);
   runOk(kpatchTool, ['undo-link', binary, stripped]);
-  const buildId = readelfBuildId(binary);
+  const buildId = runOk(kpatchTool, ['build-id', binary]).stdout.trim();
+  if (buildId !== readelfBuildId(binary)) throw new Error(`tscare-kpatch build-id ${binary} disagrees with readelf`);
   const kpatch = path.join(workDir, `${buildId}.kpatch`);
   runOk(kpatchTool, ['make', '-b', buildId, '-i', '0001', '-o', kpatch, stripped]);
   return { binary, kpatch, buildId };

@@ -19,6 +19,7 @@ describe('parseArgs', () => {
     expect(parseArgs(['-u', 'o', 'p'])).toEqual({ kind: 'undo-link', orig: 'o', patch: 'p' });
     expect(parseArgs(['--undo-link', 'o', 'p'])).toEqual({ kind: 'undo-link', orig: 'o', patch: 'p' });
     expect(parseArgs(['strip-unneeded', 'x'])).toEqual({ kind: 'strip-unneeded', input: 'x', output: 'x' });
+    expect(parseArgs(['build-id', 'foo'])).toEqual({ kind: 'build-id', file: 'foo' });
   });
 
   it('parses kpatch_make options in any order and glued forms', () => {

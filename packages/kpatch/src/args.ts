@@ -9,6 +9,7 @@ export type KpatchCommand =
   | { kind: 'make'; buildId: string; patchId: string; output: string | undefined; input: string }
   | { kind: 'build'; patchId: string; buildId: string | undefined; output: string | undefined; workDir: string | undefined; orig: string; patched: string }
   | { kind: 'info'; file: string }
+  | { kind: 'build-id'; file: string }
   | { kind: 'help' };
 
 export const USAGE = `usage:
@@ -20,6 +21,7 @@ export const USAGE = `usage:
   tscare-kpatch build -i ID [-b BUILDID] [-o OUT] [-w WORKDIR] ORIG PATCHED
                                              the whole chain; OUT defaults to <BUILDID>.kpatch
   tscare-kpatch info FILE                    verify a .kpatch and print its header and info entries
+  tscare-kpatch build-id ELF                 print the GNU build id of a binary (the -b of make)
 exit codes: 0 ok, 1 refused or bad input, 2 nothing to patch (build), 64 usage, 70 internal error`;
 
 const ALIASES: Record<string, string> = { '--strip': 'strip', '-s': 'strip', '--rel-fixup': 'rel-fixup', '-r': 'rel-fixup', '--undo-link': 'undo-link', '-u': 'undo-link' };
@@ -70,6 +72,7 @@ export function parseArgs(argv: string[]): KpatchCommand {
     case 'undo-link': { const [orig, patch] = positionals(rest, 2, command); return { kind: 'undo-link', orig, patch }; }
     case 'strip-unneeded': { const [input, output] = positionals(rest, 1, command, 2); return { kind: 'strip-unneeded', input, output: output ?? input }; }
     case 'info': { const [file] = positionals(rest, 1, command); return { kind: 'info', file }; }
+    case 'build-id': { const [file] = positionals(rest, 1, command); return { kind: 'build-id', file }; }
     case 'make': {
       const { opts, positionals: pos } = splitOptions(rest, { '-b': 'buildId', '--buildid': 'buildId', '-i': 'patchId', '--id': 'patchId', '-o': 'output', '--output': 'output' });
       if (pos.length !== 1) throw usage(`make takes one input file, got ${pos.length}`);

@@ -83,6 +83,14 @@ async function run(cmd: KpatchCommand): Promise<number> {
     case 'info':
       process.stdout.write(`${formatInfo(readKpatchFile(cmd.file))}\n`);
       return EXIT_OK;
+    case 'build-id': {
+      const buildId = readElfFile(cmd.file).buildId();
+      if (buildId === undefined) {
+        throw new TscareError('KPATCH_NO_BUILDID', `${cmd.file} has no GNU build id note`, { hint: 'link it with -Wl,--build-id (gcc on Debian does by default)' });
+      }
+      process.stdout.write(`${buildId}\n`);
+      return EXIT_OK;
+    }
   }
 }
 
