@@ -1,0 +1,50 @@
+/**
+ * The canonical form of a block, used to decide "same or changed": one string per
+ * statement that matters, with the block's own labels numbered in order of definition
+ * and every other symbol passed through a key function (so the patched file's names
+ * can be expressed in the original's).
+ */
+import { isSectionDirective, mapSymbols, type Block } from 'gnu-as-parser';
+import { isIgnorable } from './ignorable.js';
+import { statementsOf, type FileModel } from './model.js';
+
+export type KeyFn = (symbol: string) => string;
+
+const SKIPPED_DIRECTIVES = new Set(['.globl', '.global']);
+
+export function canonicalForm(m: FileModel, b: Block, outside: KeyFn): string[] {
+  const stmts = statementsOf(m, b);
+  const local = new Map<string, string>();
+  for (const s of stmts) {
+    if (s.kind === 'label' && !isIgnorable(s)) local.set(s.name, `\u0001${local.size}`);
+  }
+  if (b.kind === 'variable' && !local.has(b.name)) local.set(b.name, `\u0001${local.size}`);
+  const key = (sym: string): string => local.get(sym) ?? outside(sym);
+  const out: string[] = [];
+  for (const s of stmts) {
+    if (isIgnorable(s) || isSectionDirective(s)) continue;
+    const sec = s.section.exec ? 'X' : s.section.name;
+    if (s.kind === 'label') out.push(`${sec}|${key(s.name)}:`);
+    else if (s.kind === 'directive' && !SKIPPED_DIRECTIVES.has(s.name)) out.push(`${sec}|${s.name} ${mapSymbols(s.args.join(','), key)}`);
+    else if (s.kind === 'instruction') out.push(`${sec}|${s.mnemonic} ${mapSymbols(s.operands.join(','), key)}`);
+  }
+  return out;
+}
+
+export function sameForm(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+/** The first statement where two forms differ, for messages. */
+export function firstDifference(a: readonly string[], b: readonly string[]): string {
+  const n = Math.max(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    if (a[i] !== b[i]) return `'${clean(a[i])}' became '${clean(b[i])}'`;
+  }
+  return 'no difference';
+}
+
+function clean(s: string | undefined): string {
+  if (s === undefined) return '(nothing)';
+  return s.replace(/^[^|]*\|/, '').replace(/\u0001(\d+)/g, '<label $1>').replace(/\u0002/g, 'new ');
+}

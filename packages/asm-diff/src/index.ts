@@ -1,0 +1,2 @@
+export type { GensrcOptions, DiffReport, GensrcResult } from './types.js';
+export { generateMergedAssembly } from './generate.js';

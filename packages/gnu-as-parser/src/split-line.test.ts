@@ -1,0 +1,44 @@
+import { TscareError } from '@tscare/errors';
+import { splitArgs, splitLine } from './split-line.js';
+
+describe('splitLine', () => {
+  it('splits a label from the instruction on the same line', () => {
+    expect(splitLine('foo:\tmovl $1, %eax', 'a.s', 1)).toEqual([
+      { kind: 'label', offset: 0, text: 'foo' },
+      { kind: 'body', offset: 5, text: 'movl $1, %eax' },
+    ]);
+  });
+
+  it('splits at ; outside strings and keeps # inside strings', () => {
+    const pieces = splitLine('\t.string "a;b#c\\"d"; nop # trailing', 'a.s', 3);
+    expect(pieces.map((p) => [p.kind, p.text])).toEqual([
+      ['body', '.string "a;b#c\\"d"'],
+      ['body', 'nop'],
+      ['comment', '# trailing'],
+    ]);
+  });
+
+  it('does not take a segment override for a label', () => {
+    expect(splitLine('\tmovl\t%fs:x@tpoff, %eax', 'a.s', 1)).toEqual([{ kind: 'body', offset: 1, text: 'movl\t%fs:x@tpoff, %eax' }]);
+  });
+
+  it('reports an unterminated string as GAS_SYNTAX with file:line:col', () => {
+    let err: unknown;
+    try {
+      splitLine('  .ascii "abc', 'x.s', 7);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(TscareError);
+    expect((err as TscareError).code).toBe('GAS_SYNTAX');
+    expect((err as TscareError).message).toBe('x.s:7:10: unterminated string literal');
+  });
+});
+
+describe('splitArgs', () => {
+  it('splits at top-level commas only', () => {
+    expect(splitArgs('8(%rax,%rbx,4), %ecx')).toEqual(['8(%rax,%rbx,4)', '%ecx']);
+    expect(splitArgs('"a,b", 1')).toEqual(['"a,b"', '1']);
+    expect(splitArgs('')).toEqual([]);
+  });
+});
