@@ -1,0 +1,12 @@
+/** Library view of the wrapper, for tests and tools that need its argv knowledge. */
+export { OPTION_TABLE, UNKNOWN_OPTION, lookupOption } from './option-table.js';
+export type { ArgForm, OptionRole, OptionSpec, OptionMatch } from './option-table.js';
+export { parseArgv, langOfPath } from './parse-argv.js';
+export type { ArgToken, InputLang, ParsedArgv } from './parse-argv.js';
+export { classifyCall, defaultOutput } from './classify.js';
+export type { CallPlan, InputToken } from './classify.js';
+export { asmFileName, depFileName, ASM_PREFIX } from './asm-names.js';
+export type { AsmKind } from './asm-names.js';
+export { readWrapperEnv } from './env.js';
+export type { Flavor, Stage, StageSetting, WrapperEnv } from './env.js';
+export { runWrapper } from './wrapper.js';

@@ -1,0 +1,45 @@
+/**
+ * Patched stage: merges the original and the patched assembly of one unit with the
+ * differ. The differ is imported lazily so the original stage and pass-through calls
+ * never pay for loading it.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { TscareError, isTscareError } from '@tscare/errors';
+
+export interface MergeFiles {
+  original: string;
+  patched: string;
+  merged: string;
+  /** Named in a refusal, since it is what the user edited. */
+  source: string;
+}
+
+export type MergeOutcome = { kind: 'merged' | 'unchanged'; text: string; originalMissing: boolean; summary: string };
+
+export async function mergeAssembly(files: MergeFiles): Promise<MergeOutcome> {
+  // A unit with no original assembly is new in the patch: everything in it is new.
+  const originalMissing = !existsSync(files.original);
+  const original = originalMissing ? '' : readFileSync(files.original, 'utf8');
+  const patched = readFileSync(files.patched, 'utf8');
+  const { generateMergedAssembly } = await import('@tscare/asm-diff');
+  let result;
+  try {
+    result = generateMergedAssembly(original, patched, { originalName: files.original, patchedName: files.patched });
+  } catch (e) {
+    if (!isTscareError(e)) throw e;
+    throw new TscareError(e.code, `${files.source}: ${e.message}`, { hint: e.hint, cause: e });
+  }
+  writeFileSync(files.merged, result.text);
+  const { changed, added, newVariables } = result.report;
+  const parts = [['changed', changed], ['new', added], ['new variables', newVariables]] as const;
+  const summary = parts.filter(([, names]) => names.length > 0).map(([what, names]) => `${what}: ${names.join(' ')}`).join('; ');
+  return { kind: result.kind, text: result.text, originalMissing, summary };
+}
+
+/**
+ * True when the text carries the compiler's own line info. Without it, `-g` would make
+ * gas describe the assembly text itself, so the caller drops the debug options.
+ */
+export function carriesLineInfo(asmText: string): boolean {
+  return /^\s*\.(loc|file\s+\d)\s/m.test(asmText);
+}

@@ -1,0 +1,59 @@
+#!/usr/bin/env node
+/**
+ * tscare-patch-make: LibcarePlus's libcare-patch-make for tscare. Exit codes: 0 done
+ * (also "no changes"), 1 failure, 64 usage, 130/143 interrupted (sources restored).
+ */
+import { formatError, isTscareError } from '@tscare/errors';
+import { constants } from 'node:os';
+import { USAGE, parseCommandLine } from './args.js';
+import { readPatchMakeEnv } from './env.js';
+import { findCompilerWrappers } from './find-wrapper.js';
+import { patchMake, type PatchMakeResult } from './patch-make.js';
+
+const TOOL = 'tscare-patch-make';
+
+function say(line: string): void {
+  process.stderr.write(`${TOOL}: ${line}\n`);
+}
+
+function printResult(result: PatchMakeResult): number {
+  for (const o of result.outcomes) {
+    if (o.kind === 'built') {
+      say(`${o.original}: ${o.infoCount} function(s) in the patch`);
+      process.stdout.write(`patch for ${o.original} is in ${o.file}\n`);
+    }
+    else if (o.kind === 'unchanged') say(`no change in ${o.original}`);
+    else say(`cannot build a patch for ${o.original}: ${formatError(TOOL, o.error)}`);
+  }
+  if (result.kind === 'no-changes') say('no changes: the patched build has no changed function in any installed binary');
+  return result.outcomes.some((o) => o.kind === 'failed') ? 1 : 0;
+}
+
+async function main(): Promise<number> {
+  const controller = new AbortController();
+  let signalled: NodeJS.Signals | undefined;
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (signalled !== undefined) return; // one stop is enough; the restore is on its way
+    signalled = sig;
+    say(`${sig}: stopping make and restoring the sources`);
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const command = parseCommandLine(process.argv.slice(2));
+    if (command.kind === 'help') {
+      process.stdout.write(`${USAGE}\n`);
+      return 0;
+    }
+    const cwd = process.cwd();
+    const ctx = { cwd, env: readPatchMakeEnv(process.env, cwd), wrappers: findCompilerWrappers(), signal: controller.signal, report: say };
+    return printResult(await patchMake(command.options, ctx));
+  } catch (e) {
+    process.stderr.write(`${formatError(TOOL, e)}\n`);
+    if (signalled !== undefined) return 128 + (constants.signals[signalled] ?? 0);
+    return isTscareError(e) && e.code === 'PATCHMAKE_USAGE' ? 64 : 1;
+  }
+}
+
+process.exitCode = await main();

@@ -1,0 +1,93 @@
+/**
+ * tscare-patch-make as a list of named steps: restore leftovers, (clean,) build and
+ * install the original, apply the patches, build and install the patched tree, put the
+ * sources back, make one .kpatch per changed binary.
+ */
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { isAbsolute, join, relative } from 'node:path';
+import type { PatchMakeOptions } from './args.js';
+import type { PatchMakeEnv } from './env.js';
+import type { CompilerWrappers } from './find-wrapper.js';
+import { planPatches } from './patch-set.js';
+import { SourceBackup } from './source-backup.js';
+import { runMake, type MakeSetup } from './make-runner.js';
+import { buildKpatches, type BinaryOutcome } from './build-kpatches.js';
+
+export interface PatchMakeContext {
+  /** The top of the make-able tree: everything written stays inside it (or in the LPMAKE_* dirs). */
+  cwd: string;
+  env: PatchMakeEnv;
+  wrappers: CompilerWrappers;
+  /** Aborted on SIGINT/SIGTERM: make is stopped and the sources are restored. */
+  signal: AbortSignal;
+  /** Progress lines for the user (the CLI prints them). */
+  report: (line: string) => void;
+}
+
+export type PatchMakeResult =
+  | { kind: 'patched'; outcomes: BinaryOutcome[] }
+  /** Nothing to patch: no binary differs in code. */
+  | { kind: 'no-changes'; outcomes: BinaryOutcome[] };
+
+type Stage = 'original' | 'patched';
+
+export async function patchMake(opts: PatchMakeOptions, ctx: PatchMakeContext): Promise<PatchMakeResult> {
+  const { dirs } = ctx.env;
+  mkdirSync(dirs.tmp, { recursive: true });
+  const backup = new SourceBackup(ctx.cwd, dirs.tmp);
+  const leftover = backup.restoreLeftover();
+  if (leftover.length > 0) ctx.report(`restored sources left patched by an interrupted run: ${leftover.join(', ')}`);
+  if (!opts.update) await buildBothTrees(opts, ctx, backup);
+  rmSync(join(dirs.tmp, 'kpatch'), { recursive: true, force: true });
+  const outcomes = await buildKpatches({
+    originalDir: dirs.original,
+    patchedDir: dirs.patched,
+    patchroot: dirs.patchroot,
+    workDir: join(dirs.tmp, 'kpatch'),
+    patchId: opts.patchId,
+    buildId: opts.buildId,
+  });
+  return { kind: outcomes.some((o) => o.kind !== 'unchanged') ? 'patched' : 'no-changes', outcomes };
+}
+
+async function buildBothTrees(opts: PatchMakeOptions, ctx: PatchMakeContext, backup: SourceBackup): Promise<void> {
+  const { dirs } = ctx.env;
+  const logFile = join(dirs.tmp, 'build.log');
+  writeFileSync(logFile, `tscare-patch-make -i ${opts.patchId} ${opts.patches.join(' ')}\n`);
+  const setup: MakeSetup = { cwd: ctx.cwd, env: ctx.env.makeEnv, logFile, jobs: opts.jobs, signal: ctx.signal };
+  // Planned in memory before anything runs: a patch that does not apply fails fast
+  // and changes nothing. The builds do not touch the sources, so the plan stays valid.
+  const changes = planPatches(opts.patches, opts.srcdir, ctx.cwd);
+  if (opts.clean) await cleanStep(setup, ctx);
+  await buildStage(setup, ctx, opts, 'original', dirs.original);
+  try {
+    backup.apply(changes);
+    ctx.report(`applied ${opts.patches.join(', ')}: ${changes.map((c) => c.rel).join(', ') || 'no file changed'}`);
+    await buildStage(setup, ctx, opts, 'patched', dirs.patched);
+  } finally {
+    const restored = backup.restore();
+    ctx.report(`restored ${restored.length} source file(s)`);
+  }
+}
+
+async function cleanStep(setup: MakeSetup, ctx: PatchMakeContext): Promise<void> {
+  ctx.report('make clean');
+  await runMake(setup, 'make clean', ['clean'], {});
+  for (const dir of [ctx.env.dirs.original, ctx.env.dirs.patched]) {
+    const rel = relative(ctx.cwd, dir);
+    if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) {
+      ctx.report(`not removing ${dir}: it is outside the project directory`);
+      continue;
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function buildStage(setup: MakeSetup, ctx: PatchMakeContext, opts: PatchMakeOptions, stage: Stage, destdir: string): Promise<void> {
+  const vars = [`CC=${ctx.wrappers.cc}`, `CXX=${ctx.wrappers.cxx}`];
+  const stageEnv = { TSCARE_STAGE: stage, TSCARE_LOG: ctx.env.ccLog };
+  ctx.report(`building the ${stage} tree`);
+  await runMake(setup, `${stage} build`, vars, stageEnv);
+  mkdirSync(destdir, { recursive: true });
+  await runMake(setup, `${stage} install`, ['install', ...vars, `${opts.destdirVar}=${destdir}`], stageEnv);
+}
