@@ -1,0 +1,28 @@
+import { parseArgs } from './cli-args.js';
+
+describe('parseArgs (libcare-ctl command lines)', () => {
+  test('patch takes the last argument as the storage and counts -v', () => {
+    expect(parseArgs(['-v', 'patch', '-p', '42', 'x.kpatch'])).toEqual({ kind: 'patch', pid: 42, storage: 'x.kpatch', verbose: 1 });
+    expect(parseArgs(['patch-user', '-p', '7', 'a', 'dir'])).toEqual({ kind: 'patch', pid: 7, storage: 'dir', verbose: 0 });
+  });
+
+  test('unpatch needs -i and keeps the object filters; info takes one pid', () => {
+    expect(parseArgs(['unpatch-user', '-p', '9', '-i', '0001', 'foo'])).toEqual({ kind: 'unpatch', pid: 9, id: '0001', only: ['foo'], verbose: 0 });
+    expect(parseArgs(['info-user', '-p', '3', '-v'])).toEqual({ kind: 'info', pid: 3, verbose: 1 });
+    expect(parseArgs([])).toEqual({ kind: 'help' });
+    expect(parseArgs(['patch', '-p', 'all', 'dir'])).toEqual({ kind: 'patch', pid: 'all', storage: 'dir', verbose: 0 });
+    expect(parseArgs(['unpatch', '-p', 'all', '-i', '7'])).toMatchObject({ kind: 'unpatch', pid: 'all', id: '7' });
+  });
+
+  test.each([
+    [['unpatch', '-p', '9'], 'unpatch needs -i'],
+    [['patch', '-p', '9'], 'needs a .kpatch file'],
+    [['patch', 'x.kpatch'], '-p <PID> is required'],
+    [['info', '-p', 'abc'], '"abc" is not a pid'],
+    [['info', '-p', 'all'], 'info takes one pid'],
+    [['frobnicate', '-p', '1'], 'unknown command "frobnicate"'],
+    [['info', '-p', '1', '-x'], 'unknown option -x'],
+  ])('%j is a usage error', (argv, message) => {
+    expect(() => parseArgs(argv)).toThrow(expect.objectContaining({ code: 'USAGE', message: expect.stringContaining(message) }));
+  });
+});

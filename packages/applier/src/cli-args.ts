@@ -1,0 +1,59 @@
+/** Parsing libcare-ctl style command lines: `[-v]... CMD [options] [path]`. */
+import { TscareError } from '@tscare/errors';
+
+export type Command =
+  | { kind: 'patch'; pid: number | 'all'; storage: string; verbose: number }
+  | { kind: 'unpatch'; pid: number | 'all'; id: string; only: string[]; verbose: number }
+  | { kind: 'info'; pid: number; verbose: number }
+  | { kind: 'help' };
+
+export const USAGE = `usage: tscare-ctl [-v] <command> [args]
+  patch   -p <PID|all> <file.kpatch | storage-dir>   apply the patches for the process's objects
+  unpatch -p <PID|all> -i <patch-id> [buildid|name ...]   remove an applied patch
+  info    -p <PID>                               list applied patches
+  (aliases: patch-user, unpatch-user, info-user)`;
+
+const ALIASES: Record<string, 'patch' | 'unpatch' | 'info'> = {
+  patch: 'patch', 'patch-user': 'patch', unpatch: 'unpatch', 'unpatch-user': 'unpatch', info: 'info', 'info-user': 'info',
+};
+
+function usage(msg: string): never {
+  throw new TscareError('USAGE', msg, { hint: USAGE });
+}
+
+function parsePid(text: string | undefined, allowAll: boolean): number | 'all' {
+  if (text === undefined) usage('-p <PID> is required');
+  if (text === 'all' && allowAll) return 'all';
+  if (!/^\d+$/.test(text)) usage(`"${text}" is not a pid${text === 'all' ? ' (info takes one pid)' : ''}`);
+  return Number(text);
+}
+
+export function parseArgs(argv: readonly string[]): Command {
+  let verbose = 0;
+  let i = 0;
+  while (argv[i] === '-v' || /^-v+$/.test(argv[i] ?? '')) verbose += argv[i++].length - 1;
+  const word = argv[i++];
+  if (word === undefined || word === '-h' || word === '--help' || word === 'help') return { kind: 'help' };
+  const cmd = ALIASES[word];
+  if (!cmd) usage(`unknown command "${word}"`);
+  let pid: string | undefined;
+  let id: string | undefined;
+  const rest: string[] = [];
+  for (; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '-p') pid = argv[++i];
+    else if (a === '-i') id = argv[++i];
+    else if (a === '-v') verbose++;
+    else if (a.startsWith('-')) usage(`unknown option ${a}`);
+    else rest.push(a);
+  }
+  const p = parsePid(pid, cmd !== 'info');
+  if (cmd === 'info') return { kind: 'info', pid: p as number, verbose };
+  if (cmd === 'unpatch') {
+    if (id === undefined || id === '') usage('unpatch needs -i <patch-id>');
+    return { kind: 'unpatch', pid: p, id, only: rest, verbose };
+  }
+  const storage = rest[rest.length - 1];
+  if (storage === undefined) usage('patch needs a .kpatch file or a storage directory');
+  return { kind: 'patch', pid: p, storage, verbose };
+}

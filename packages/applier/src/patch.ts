@@ -1,0 +1,123 @@
+/** `tscare-ctl patch`: apply the patches from a file or storage directory to one process. */
+import { TscareError } from '@tscare/errors';
+import { buildIdKey, type ElfCache, type MappedObject } from './objects.js';
+import { findExecutable, lookupOrder } from './load-order.js';
+import { ifuncsNeeded, planPatch, plannedVma, type PatchPlan } from './plan.js';
+import { remoteCall, type RemoteContext } from './remote-exec.js';
+import { DEFAULT_RETRY, runFrozenWhenSafe, type RetryPolicy } from './safe-freeze.js';
+import { runBeforeHook, runHook } from './storage-hooks.js';
+import { lookupPatch, openStorage, type FoundPatch, type Storage } from './storage.js';
+import { makeResolver, type SymbolResolver } from './symbol-resolver.js';
+import type { SysApi } from './sys.js';
+import { snapshotTarget, ownerOf, type TargetSnapshot } from './target.js';
+import { freezeProcess, thawProcess, type FrozenProcess } from './threads.js';
+import { applyFrozen } from './write-patch.js';
+
+/** What was mapped where, for `-v`. */
+export interface AppliedSummary {
+  object: string;
+  id: string;
+  base: number;
+  size: number;
+  functions: string[];
+}
+
+export type PatchOutcome =
+  | { kind: 'applied'; objects: number; frozenUs: number; attempts: number; patches: AppliedSummary[]; warnings: string[] }
+  | { kind: 'nothing-to-apply' };
+
+export interface PatchRequest {
+  pid: number;
+  /** A path, or storage already opened (and so verified) by the caller. */
+  storage: string | Storage;
+  retry?: RetryPolicy;
+  /** Shared by the processes of one `-p all` run, so each file is parsed once. */
+  elfCache?: ElfCache;
+}
+
+/** Objects of the process paired with their patch; a single file that fits nothing is an error. */
+function pairPatches(snap: TargetSnapshot, storage: Storage): { object: MappedObject; found: FoundPatch }[] {
+  const pairs: { object: MappedObject; found: FoundPatch }[] = [];
+  const seen = new Set<string>();
+  for (const object of snap.objects) {
+    const key = buildIdKey(object.buildId);
+    if (key === '' || seen.has(key)) continue;
+    seen.add(key);
+    const found = lookupPatch(storage, key);
+    if (found) pairs.push({ object, found });
+  }
+  if (pairs.length === 0 && storage.kind === 'file') {
+    const exe = findExecutable(snap.pid, snap.objects);
+    const ids = snap.objects.filter((o) => o.buildId !== '').map((o) => `${o.name}=${buildIdKey(o.buildId)}`);
+    throw new TscareError('PATCH_BUILDID_MISMATCH',
+      `${storage.path} is for build id ${storage.patch.kp.header.buildid}, but no object of pid ${snap.pid} has it (executable ${exe ? `${exe.name} has ${buildIdKey(exe.buildId) || 'no build id'}` : 'unknown'}; objects: ${ids.join(', ')})`,
+      { hint: 'build the patch against the binary that is running (same build id); the process was not touched' });
+  }
+  for (const { object, found } of pairs) {
+    const dup = snap.applied.find((a) => a.header.id === found.kp.header.id && ownerOf(snap, a) === object);
+    if (dup) {
+      throw new TscareError('PATCH_ALREADY_APPLIED', `patch ${found.kp.header.id} is already applied to ${object.name} in pid ${snap.pid} (at 0x${dup.base.toString(16)})`, {
+        hint: `unpatch it first: tscare-ctl unpatch -p ${snap.pid} -i ${found.kp.header.id}`,
+      });
+    }
+  }
+  return pairs;
+}
+
+function stubAddress(object: MappedObject): number {
+  const x = object.vmas.find((v) => v.perms[2] === 'x');
+  if (!x) throw new TscareError('NO_EXECUTABLE_MAPPING', `${object.path} has no executable mapping in the process`);
+  return x.start;
+}
+
+/** Runs the IFUNC resolvers the patches need, in one short freeze of their own. */
+function resolveIfuncs(sys: SysApi, snap: TargetSnapshot, pairs: { object: MappedObject; found: FoundPatch }[], resolver: SymbolResolver): Map<number, number> {
+  const needed = pairs.flatMap((p) => ifuncsNeeded(p.found.kp, resolver));
+  const out = new Map<number, number>();
+  if (needed.length === 0) return out;
+  const frozen = freezeProcess(sys, snap.pid);
+  try {
+    const rc: RemoteContext = { sys, mem: snap.mem, thread: frozen.threads[0], stubAddr: stubAddress(pairs[0].object) };
+    for (const r of needed) if (!out.has(r.address)) out.set(r.address, remoteCall(rc, r.address));
+  } finally {
+    thawProcess(sys, frozen);
+  }
+  return out;
+}
+
+function planAll(sys: SysApi, snap: TargetSnapshot, pairs: { object: MappedObject; found: FoundPatch }[]): PatchPlan[] {
+  const resolver = makeResolver(lookupOrder(snap.mem, snap.objects, findExecutable(snap.pid, snap.objects)));
+  const ifuncResults = resolveIfuncs(sys, snap, pairs, resolver);
+  const vmas = [...snap.vmas];
+  return pairs.map(({ object, found }) => {
+    const plan = planPatch({ object, kp: found.kp, level: found.level, vmas, resolver, ifuncResults });
+    vmas.push(plannedVma(plan));
+    return plan;
+  });
+}
+
+export function patchProcess(sys: SysApi, req: PatchRequest): PatchOutcome {
+  const storage = typeof req.storage === 'string' ? openStorage(req.storage) : req.storage;
+  const snap = snapshotTarget(req.pid, true, req.elfCache);
+  try {
+    const pairs = pairPatches(snap, storage);
+    if (pairs.length === 0) return { kind: 'nothing-to-apply' };
+    const plans = planAll(sys, snap, pairs);
+    // Run outside the freeze: an external script must not add to the time the process is stopped.
+    runBeforeHook(storage, req.pid);
+    const run = runFrozenWhenSafe(sys, req.pid, snap.mem, snap.vmas, plans.flatMap((p) => p.oldRanges), req.retry ?? DEFAULT_RETRY,
+      (frozen: FrozenProcess) => {
+        for (const plan of plans) {
+          applyFrozen({ sys, mem: snap.mem, thread: frozen.threads[0], stubAddr: stubAddress(plan.object) }, plan);
+        }
+      });
+    const patches = plans.map((p) => ({
+      object: p.object.path, id: p.kp.header.id, base: p.linked.base, size: p.linked.layout.totalMemSize, functions: p.oldRanges.map((r) => r.name),
+    }));
+    const after = runHook(storage, 'after', req.pid);
+    const warnings = after.kind === 'failed' ? [after.message] : [];
+    return { kind: 'applied', objects: plans.length, frozenUs: run.frozenUs, attempts: run.attempts, patches, warnings };
+  } finally {
+    snap.mem.close();
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * Test support: builds the fixture programs and their patches with the real toolchain,
+ * starts targets that are not children of the test process (so their ptrace stops are
+ * not taken by Node's child handling), and runs the real tscare-ctl.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readKpatchFile } from '@tscare/kpatch';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+export const FIXTURES = path.resolve(HERE, '../fixtures');
+export const CLI = path.resolve(HERE, '../dist/cli.js');
+/** The build side is used through its command, never imported: the applier stays apart from it. */
+const KPATCH_CLI = path.resolve(HERE, '../../../bin/tscare-kpatch');
+
+export interface BuiltFixture {
+  exe: string;
+  kpatch: string;
+  buildId: string;
+}
+
+/** gcc -O2 original.s and patched.s (-Wl,-q), then the .kpatch for them. */
+export function buildFixture(dir: string, fixture: string, original: string, patched: string, id: string, libs: string[] = []): BuiltFixture {
+  const exe = path.join(dir, path.basename(original, '.s'));
+  const patchedExe = path.join(dir, path.basename(patched, '.s'));
+  execFileSync('gcc', ['-O2', '-o', exe, path.join(FIXTURES, fixture, original), ...libs]);
+  execFileSync('gcc', ['-O2', '-o', patchedExe, path.join(FIXTURES, fixture, patched), '-Wl,-q', ...libs], { stdio: 'pipe' });
+  const tmp = path.join(dir, `${fixture}-${id}.kpatch`);
+  const r = spawnSync(process.execPath, [KPATCH_CLI, 'build', '-i', id, '-o', tmp, exe, patchedExe], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`fixture ${fixture}: tscare-kpatch build failed (${r.status}): ${r.stderr}`);
+  const buildId = readKpatchFile(tmp).header.buildid;
+  const kpatch = path.join(dir, `${buildId}.kpatch`);
+  fs.renameSync(tmp, kpatch);
+  return { exe, kpatch, buildId };
+}
+
+export interface Target {
+  pid: number;
+  out: string;
+}
+
+/** Starts `exe args` in its own session through a shell that exits at once; output goes to a file. */
+export function startTarget(exe: string, args: string[], out: string): Target {
+  const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+  const r = spawnSync('sh', ['-c', `setsid ${[exe, ...args].map(q).join(' ')} > ${q(out)} 2>&1 < /dev/null & echo $!`], { encoding: 'utf8' });
+  const pid = Number(r.stdout.trim());
+  if (!Number.isInteger(pid) || pid <= 0) throw new Error(`could not start ${exe}: ${r.stderr}`);
+  return { pid, out };
+}
+
+export function killTarget(t: Target | undefined): void {
+  if (!t) return;
+  try {
+    process.kill(t.pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+}
+
+export interface CtlResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function runCtl(args: string[]): CtlResult {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 60000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((res) => setTimeout(res, ms));
+}
+
+/** Lines the target printed after byte offset `from`, once at least `count` complete ones exist. */
+export async function linesAfter(file: string, from: number, count: number, timeoutMs = 10000): Promise<string[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const text = fs.readFileSync(file).subarray(from).toString('utf8');
+    const lines = text.split('\n').slice(0, -1);
+    if (lines.length >= count) return lines;
+    if (Date.now() > deadline) throw new Error(`${file}: only ${lines.length} of ${count} lines after offset ${from}: ${JSON.stringify(text)}`);
+    await sleep(20);
+  }
+}
+
+export function outputSize(file: string): number {
+  return fs.statSync(file).size;
+}
+
+/** Anonymous r-x mappings (what an applied patch looks like in maps). */
+export function anonExecMappings(pid: number): string[] {
+  return fs.readFileSync(`/proc/${pid}/maps`, 'utf8').split('\n')
+    .filter((l) => / r-xp 00000000 00:00 0\s*$/.test(l));
+}
+
+/** maps without the lines that change by themselves ([heap] can grow, stacks of new threads). */
+export function stableMaps(pid: number): string {
+  return fs.readFileSync(`/proc/${pid}/maps`, 'utf8').split('\n').filter((l) => !l.includes('[heap]')).join('\n');
+}

@@ -1,0 +1,95 @@
+/**
+ * Freezing and thawing every thread of a process with PTRACE_SEIZE + PTRACE_INTERRUPT.
+ * All threads stay in a ptrace stop from freeze to thaw; thaw is PTRACE_DETACH, which also
+ * hands back any signal that arrived while we held the thread.
+ */
+import fs from 'node:fs';
+import { TscareError } from '@tscare/errors';
+import { PTRACE_DETACH, PTRACE_GETREGS, PTRACE_INTERRUPT, PTRACE_SEIZE, SIGTRAP, type SysApi } from './sys.js';
+import { USER_REGS_SIZE } from './regs.js';
+
+export interface FrozenThread {
+  tid: number;
+  /** Registers as they were at the stop; restored by code that changes them. */
+  regs: Buffer;
+  /** A signal taken from the thread while stopped, given back on detach (0 = none). */
+  pendingSignal: number;
+}
+
+export interface FrozenProcess {
+  pid: number;
+  /** In /proc/PID/task order; the first one runs injected code. */
+  threads: FrozenThread[];
+  /** process.hrtime.bigint() when the first thread was stopped. */
+  frozenAt: bigint;
+}
+
+/** Rounds of re-listing /proc/PID/task before we give up on a process that keeps spawning. */
+const MAX_LISTING_ROUNDS = 10;
+
+export function listTasks(pid: number): number[] {
+  try {
+    return fs.readdirSync(`/proc/${pid}/task`).map(Number).filter((n) => Number.isInteger(n) && n > 0);
+  } catch (e) {
+    throw new TscareError('PROCESS_NOT_FOUND', `process ${pid} does not exist (cannot list /proc/${pid}/task)`, { cause: e });
+  }
+}
+
+/** Seizes a thread and asks it to stop; false if the thread vanished meanwhile. */
+function requestStop(sys: SysApi, tid: number): boolean {
+  if (sys.ptrace(PTRACE_SEIZE, tid, 0, 0, ['ESRCH']) !== 0) return false;
+  return sys.ptrace(PTRACE_INTERRUPT, tid, 0, 0, ['ESRCH']) === 0;
+}
+
+/** Waits for the stop requested by requestStop; undefined if the thread exited instead. */
+function awaitStop(sys: SysApi, tid: number): FrozenThread | undefined {
+  const st = sys.waitTid(tid);
+  if (st.kind !== 'stopped') return undefined;
+  // event != 0 is our interrupt (or a group stop). A signal-delivery stop may come first:
+  // the thread is stopped all the same; keep the signal and give it back on detach.
+  const pendingSignal = st.event === 0 && st.signal !== SIGTRAP ? st.signal : 0;
+  const regs = Buffer.alloc(USER_REGS_SIZE);
+  sys.ptraceBuf(PTRACE_GETREGS, tid, regs);
+  return { tid, regs, pendingSignal };
+}
+
+export function freezeProcess(sys: SysApi, pid: number): FrozenProcess {
+  const frozen: FrozenProcess = { pid, threads: [], frozenAt: 0n };
+  const seen = new Set<number>();
+  try {
+    for (let round = 0; ; round++) {
+      const fresh = listTasks(pid).filter((t) => !seen.has(t));
+      if (fresh.length === 0) break;
+      if (round >= MAX_LISTING_ROUNDS) {
+        throw new TscareError('PROCESS_UNSTABLE', `process ${pid} keeps creating threads; could not stop them all`, {
+          hint: 'try again when the process is less busy',
+        });
+      }
+      // Ask every thread first, then collect the stops: the threads stop in parallel.
+      const asked = fresh.filter((tid) => {
+        seen.add(tid);
+        return requestStop(sys, tid);
+      });
+      if (frozen.frozenAt === 0n && asked.length > 0) frozen.frozenAt = process.hrtime.bigint();
+      for (const tid of asked) {
+        const t = awaitStop(sys, tid);
+        if (t) frozen.threads.push(t);
+      }
+    }
+  } catch (e) {
+    thawProcess(sys, frozen);
+    throw e;
+  }
+  if (frozen.threads.length === 0) {
+    throw new TscareError('PROCESS_NOT_FOUND', `process ${pid} has no thread left to stop`);
+  }
+  return frozen;
+}
+
+/** Detaches every thread; returns process.hrtime.bigint() after the last one resumed. */
+export function thawProcess(sys: SysApi, frozen: FrozenProcess): bigint {
+  for (const t of frozen.threads) {
+    sys.ptrace(PTRACE_DETACH, t.tid, 0, t.pendingSignal, ['ESRCH']);
+  }
+  return process.hrtime.bigint();
+}
