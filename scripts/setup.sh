@@ -7,9 +7,9 @@ cd "$(dirname "$0")/.."
 
 need_apt=()
 command -v gcc >/dev/null 2>&1 || need_apt+=(gcc)
+command -v g++ >/dev/null 2>&1 || need_apt+=(g++)
 command -v make >/dev/null 2>&1 || need_apt+=(make)
-command -v as >/dev/null 2>&1 || need_apt+=(binutils)
-command -v strip >/dev/null 2>&1 || need_apt+=(binutils)
+{ command -v as && command -v readelf && command -v strip; } >/dev/null 2>&1 || need_apt+=(binutils)
 command -v patch >/dev/null 2>&1 || need_apt+=(patch)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
