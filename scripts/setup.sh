@@ -11,6 +11,8 @@ command -v g++ >/dev/null 2>&1 || need_apt+=(g++)
 command -v make >/dev/null 2>&1 || need_apt+=(make)
 { command -v as && command -v readelf && command -v strip; } >/dev/null 2>&1 || need_apt+=(binutils)
 command -v patch >/dev/null 2>&1 || need_apt+=(patch)
+command -v rpmbuild >/dev/null 2>&1 || need_apt+=(rpm)
+command -v systemd-analyze >/dev/null 2>&1 || need_apt+=(systemd)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "setup: missing ${need_apt[*]}; run as root or install them with apt-get" >&2

@@ -1,6 +1,16 @@
 /** The command line of tscare-patch-make, LibcarePlus's libcare-patch-make options. */
 import { parseArgs } from 'node:util';
 import { TscareError } from '@tscare/errors';
+import type { TscareConfig } from './config.js';
+import type { BinaryFilter } from './glob.js';
+
+/** How make is called; `tscare.toml`'s [make] table or the defaults. */
+export interface MakeCommand {
+  command: string;
+  /** Empty: make's default goal. */
+  targets: string[];
+  installTargets: string[];
+}
 
 export interface PatchMakeOptions {
   clean: boolean;
@@ -13,9 +23,18 @@ export interface PatchMakeOptions {
   buildId: string | undefined;
   jobs: number | undefined;
   patches: string[];
+  make: MakeCommand;
+  /** Added to every compiler call of both builds (appended to CC and CXX). */
+  extraCflags: string[];
+  binaries: BinaryFilter;
 }
 
-export type ParsedCommand = { kind: 'help' } | { kind: 'run'; options: PatchMakeOptions };
+/** What the command line said, before tscare.toml fills the gaps. */
+export interface GivenOptions extends RawValues {
+  patches: string[];
+}
+
+export type ParsedCommand = { kind: 'help' } | { kind: 'run'; given: GivenOptions };
 
 export const USAGE = `usage: tscare-patch-make [-c|--clean] [-u|--update] [-s|--srcdir DIR] [-d|--destdir VAR]
                          -i|--id ID [-b|--buildid BID] [-j|--jobs N] PATCH...
@@ -27,7 +46,9 @@ with PATCH... applied), and writes <patchroot>/<build-id>.kpatch for every chang
   -d, --destdir VAR  make variable for the install root (default: DESTDIR)
   -i, --id ID        patch id stored in the .kpatch header (at most 7 characters)
   -b, --buildid BID  use BID as the build id of every original binary
-  -j, --jobs N       parallel make jobs`;
+  -j, --jobs N       parallel make jobs
+      --config FILE  settings file (default: ./tscare.toml when it exists); options given
+                     on the command line win over it`;
 
 function usageError(message: string): TscareError {
   return new TscareError('PATCHMAKE_USAGE', message, { hint: 'run tscare-patch-make --help' });
@@ -49,6 +70,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommand {
         id: { type: 'string', short: 'i' },
         buildid: { type: 'string', short: 'b' },
         jobs: { type: 'string', short: 'j' },
+        config: { type: 'string' },
       },
     });
   } catch (e) {
@@ -56,10 +78,11 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommand {
   }
   const v = parsed.values;
   if (v.help) return { kind: 'help' };
-  return { kind: 'run', options: checkOptions(v, parsed.positionals) };
+  return { kind: 'run', given: { ...v, patches: parsed.positionals } };
 }
 
 interface RawValues {
+  config?: string;
   clean?: boolean;
   update?: boolean;
   srcdir?: string;
@@ -69,8 +92,28 @@ interface RawValues {
   jobs?: string;
 }
 
-function checkOptions(v: RawValues, patches: string[]): PatchMakeOptions {
-  if (v.id === undefined || v.id === '') throw usageError('a patch id is required (-i ID)');
+/** The command line over tscare.toml over the defaults, then checked as one. */
+export function resolveOptions(given: GivenOptions, config: TscareConfig | undefined): PatchMakeOptions {
+  const c = config;
+  const jobs = given.jobs ?? (c?.make.jobs === undefined ? undefined : String(c.make.jobs));
+  const v: RawValues = { ...given, id: given.id ?? c?.patch.id, destdir: given.destdir ?? c?.make.installVar, jobs };
+  const patches = given.patches.length > 0 ? given.patches : c?.patch.files ?? [];
+  return {
+    ...checkOptions(v, patches),
+    make: {
+      command: c?.make.command ?? 'make',
+      targets: c?.make.targets ?? [],
+      installTargets: c?.make.installTargets ?? ['install'],
+    },
+    extraCflags: c?.compiler.extraFlags ?? [],
+    binaries: c?.binaries ?? { patch: [], skip: [] },
+  };
+}
+
+type CheckedOptions = Omit<PatchMakeOptions, 'make' | 'extraCflags' | 'binaries'>;
+
+function checkOptions(v: RawValues, patches: string[]): CheckedOptions {
+  if (v.id === undefined || v.id === '') throw usageError('a patch id is required (-i ID, or id in [patch] of tscare.toml)');
   if (v.id.length > 7) throw usageError(`invalid patch id "${v.id}": at most 7 characters`);
   if (v.clean && v.update) throw usageError('--clean and --update exclude each other');
   if (v.buildid !== undefined && !/^[0-9a-fA-F]{40}$/.test(v.buildid)) {
@@ -78,7 +121,7 @@ function checkOptions(v: RawValues, patches: string[]): PatchMakeOptions {
   }
   if (v.jobs !== undefined && !/^[1-9]\d*$/.test(v.jobs)) throw usageError(`invalid job count "${v.jobs}"`);
   if (v.destdir !== undefined && !/^[A-Za-z_]\w*$/.test(v.destdir)) throw usageError(`invalid make variable name "${v.destdir}"`);
-  if (!v.update && patches.length === 0) throw usageError('no patch given');
+  if (!v.update && patches.length === 0) throw usageError('no patch given (PATCH..., or files in [patch] of tscare.toml)');
   return {
     clean: v.clean ?? false,
     update: v.update ?? false,

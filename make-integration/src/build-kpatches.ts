@@ -6,10 +6,13 @@ import { closeSync, existsSync, lstatSync, mkdirSync, openSync, readSync, readdi
 import { join, relative } from 'node:path';
 import { buildKpatch } from '@tscare/kpatch';
 import { TscareError, isTscareError } from '@tscare/errors';
+import { filterBinary, type BinaryFilter } from './glob.js';
 
 export type BinaryOutcome =
   | { kind: 'built'; original: string; file: string; buildId: string; infoCount: number }
   | { kind: 'unchanged'; original: string; reason: string }
+  /** Left out by tscare.toml's [binaries] globs. */
+  | { kind: 'skipped'; original: string; reason: string }
   | { kind: 'failed'; original: string; error: TscareError };
 
 export interface KpatchJob {
@@ -19,6 +22,7 @@ export interface KpatchJob {
   workDir: string;
   patchId: string;
   buildId: string | undefined;
+  binaries: BinaryFilter;
 }
 
 /** Regular files (symlinks are not followed, like `find -type f`) with any x bit. */
@@ -50,6 +54,11 @@ export async function buildKpatches(job: KpatchJob): Promise<BinaryOutcome[]> {
     const rel = relative(job.originalDir, original);
     const patched = join(job.patchedDir, rel);
     if (!existsSync(patched) || !isElf(original)) continue;
+    const decision = filterBinary(rel, job.binaries);
+    if (decision.kind === 'skip') {
+      outcomes.push({ kind: 'skipped', original, reason: decision.reason });
+      continue;
+    }
     outcomes.push(await buildOne(job, original, patched, rel, written));
   }
   return outcomes;

@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 /**
  * tscare-patch-make: LibcarePlus's libcare-patch-make for tscare. Exit codes: 0 done
- * (also "no changes"), 1 failure, 64 usage, 130/143 interrupted (sources restored).
+ * (also "no changes"), 1 failure, 64 usage, 78 bad tscare.toml, 130/143 interrupted (sources restored).
  */
 import { formatError, isTscareError } from '@tscare/errors';
 import { constants } from 'node:os';
-import { USAGE, parseCommandLine } from './args.js';
+import { USAGE, parseCommandLine, resolveOptions } from './args.js';
+import { findConfig } from './config.js';
 import { readPatchMakeEnv } from './env.js';
 import { findCompilerWrappers } from './find-wrapper.js';
 import { patchMake, type PatchMakeResult } from './patch-make.js';
@@ -23,6 +24,7 @@ function printResult(result: PatchMakeResult): number {
       process.stdout.write(`patch for ${o.original} is in ${o.file}\n`);
     }
     else if (o.kind === 'unchanged') say(`no change in ${o.original}`);
+    else if (o.kind === 'skipped') say(`skipped ${o.original}: ${o.reason}`);
     else say(`cannot build a patch for ${o.original}: ${formatError(TOOL, o.error)}`);
   }
   if (result.kind === 'no-changes') say('no changes: the patched build has no changed function in any installed binary');
@@ -47,12 +49,15 @@ async function main(): Promise<number> {
       return 0;
     }
     const cwd = process.cwd();
+    const options = resolveOptions(command.given, findConfig(command.given.config, cwd));
     const ctx = { cwd, env: readPatchMakeEnv(process.env, cwd), wrappers: findCompilerWrappers(), signal: controller.signal, report: say };
-    return printResult(await patchMake(command.options, ctx));
+    return printResult(await patchMake(options, ctx));
   } catch (e) {
     process.stderr.write(`${formatError(TOOL, e)}\n`);
     if (signalled !== undefined) return 128 + (constants.signals[signalled] ?? 0);
-    return isTscareError(e) && e.code === 'PATCHMAKE_USAGE' ? 64 : 1;
+    if (isTscareError(e) && e.code === 'PATCHMAKE_USAGE') return 64;
+    // sysexits' EX_CONFIG: tscare.toml is missing, unreadable or invalid.
+    return isTscareError(e) && e.code.startsWith('CONFIG_') ? 78 : 1;
   }
 }
 

@@ -1,6 +1,10 @@
 /** Library view of tscare-patch-make (the CLI is dist/cli.js). */
-export { parseCommandLine, USAGE } from './args.js';
-export type { ParsedCommand, PatchMakeOptions } from './args.js';
+export { parseCommandLine, resolveOptions, USAGE } from './args.js';
+export type { GivenOptions, MakeCommand, ParsedCommand, PatchMakeOptions } from './args.js';
+export { CONFIG_FILE_NAME, SCHEMA_PATH, findConfig, loadConfig } from './config.js';
+export type { TscareConfig } from './config.js';
+export { filterBinary, globToRegExp } from './glob.js';
+export type { BinaryFilter, FilterDecision } from './glob.js';
 export { readPatchMakeEnv } from './env.js';
 export type { PatchMakeDirs, PatchMakeEnv } from './env.js';
 export { planPatches, targetOf } from './patch-set.js';
@@ -12,3 +16,9 @@ export { findCompilerWrappers } from './find-wrapper.js';
 export type { CompilerWrappers } from './find-wrapper.js';
 export { patchMake } from './patch-make.js';
 export type { PatchMakeContext, PatchMakeResult } from './patch-make.js';
+export { RPM_MACROS_PATH, SPEC_TEMPLATE_PATH, collectPatches, defaultPackageName, renderSpec } from './rpm-spec.js';
+export type { RpmSpecInput, StoredPatch } from './rpm-spec.js';
+export { parseRpmCommandLine, RPM_USAGE } from './rpm-args.js';
+export type { RpmCommand, RpmOptions } from './rpm-args.js';
+export { runRpmbuild } from './rpm-build.js';
+export type { RpmBuildJob, RpmBuildResult } from './rpm-build.js';

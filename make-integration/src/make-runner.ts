@@ -11,6 +11,8 @@ import { TscareError } from '@tscare/errors';
 const FORCE_KILL_MS = 5000;
 
 export interface MakeSetup {
+  /** The make program (tscare.toml's make.command, default make). */
+  command: string;
   cwd: string;
   env: Record<string, string>;
   logFile: string;
@@ -26,8 +28,8 @@ function makefileArgs(cwd: string): string[] {
 export async function runMake(setup: MakeSetup, step: string, args: readonly string[], extraEnv: Record<string, string>): Promise<void> {
   if (setup.signal.aborted) throw interrupted(step);
   const argv = [...makefileArgs(setup.cwd), ...(setup.jobs === undefined ? [] : [`-j${setup.jobs}`]), ...args];
-  appendFileSync(setup.logFile, `\n=== ${step}: make ${argv.join(' ')}\n`);
-  const child = execa('make', argv, {
+  appendFileSync(setup.logFile, `\n=== ${step}: ${setup.command} ${argv.join(' ')}\n`);
+  const child = execa(setup.command, argv, {
     cwd: setup.cwd,
     env: { ...setup.env, ...extraEnv },
     extendEnv: false,
@@ -55,7 +57,7 @@ export async function runMake(setup: MakeSetup, step: string, args: readonly str
     if (setup.signal.aborted) throw interrupted(step);
     if (result.failed) {
       const why = result.exitCode !== undefined ? `exit code ${result.exitCode}` : result.signal ?? result.shortMessage;
-      throw new TscareError('PATCHMAKE_MAKE_FAILED', `${step} failed (make ${argv.join(' ')}: ${why})\n${tail(setup.logFile, 15)}`, {
+      throw new TscareError('PATCHMAKE_MAKE_FAILED', `${step} failed (${setup.command} ${argv.join(' ')}: ${why})\n${tail(setup.logFile, 15)}`, {
         hint: `the full log is ${setup.logFile}`,
       });
     }

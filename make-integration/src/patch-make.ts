@@ -46,15 +46,16 @@ export async function patchMake(opts: PatchMakeOptions, ctx: PatchMakeContext): 
     workDir: join(dirs.tmp, 'kpatch'),
     patchId: opts.patchId,
     buildId: opts.buildId,
+    binaries: opts.binaries,
   });
-  return { kind: outcomes.some((o) => o.kind !== 'unchanged') ? 'patched' : 'no-changes', outcomes };
+  return { kind: outcomes.some((o) => o.kind === 'built' || o.kind === 'failed') ? 'patched' : 'no-changes', outcomes };
 }
 
 async function buildBothTrees(opts: PatchMakeOptions, ctx: PatchMakeContext, backup: SourceBackup): Promise<void> {
   const { dirs } = ctx.env;
   const logFile = join(dirs.tmp, 'build.log');
   writeFileSync(logFile, `tscare-patch-make -i ${opts.patchId} ${opts.patches.join(' ')}\n`);
-  const setup: MakeSetup = { cwd: ctx.cwd, env: ctx.env.makeEnv, logFile, jobs: opts.jobs, signal: ctx.signal };
+  const setup: MakeSetup = { command: opts.make.command, cwd: ctx.cwd, env: ctx.env.makeEnv, logFile, jobs: opts.jobs, signal: ctx.signal };
   // Planned in memory before anything runs: a patch that does not apply fails fast
   // and changes nothing. The builds do not touch the sources, so the plan stays valid.
   const changes = planPatches(opts.patches, opts.srcdir, ctx.cwd);
@@ -84,10 +85,13 @@ async function cleanStep(setup: MakeSetup, ctx: PatchMakeContext): Promise<void>
 }
 
 async function buildStage(setup: MakeSetup, ctx: PatchMakeContext, opts: PatchMakeOptions, stage: Stage, destdir: string): Promise<void> {
-  const vars = [`CC=${ctx.wrappers.cc}`, `CXX=${ctx.wrappers.cxx}`];
+  // Extra flags ride on CC/CXX so that both builds get them whatever the Makefile does
+  // with CFLAGS; they are checked to be plain words (tscare-toml.schema.json).
+  const flags = opts.extraCflags.map((f) => ` ${f}`).join('');
+  const vars = [`CC=${ctx.wrappers.cc}${flags}`, `CXX=${ctx.wrappers.cxx}${flags}`];
   const stageEnv = { TSCARE_STAGE: stage, TSCARE_LOG: ctx.env.ccLog };
   ctx.report(`building the ${stage} tree`);
-  await runMake(setup, `${stage} build`, vars, stageEnv);
+  await runMake(setup, `${stage} build`, [...opts.make.targets, ...vars], stageEnv);
   mkdirSync(destdir, { recursive: true });
-  await runMake(setup, `${stage} install`, ['install', ...vars, `${opts.destdirVar}=${destdir}`], stageEnv);
+  await runMake(setup, `${stage} install`, [...opts.make.installTargets, ...vars, `${opts.destdirVar}=${destdir}`], stageEnv);
 }
