@@ -13,6 +13,8 @@ import { run, runOk } from '../support/run.js';
 import { TargetProcess } from '../support/target-process.js';
 
 const hello = discoverCases().find((c) => c.name === 'hello') as PatchCase;
+const [oldLine] = hello.before;
+const [newLine] = hello.after;
 
 describe('tscare-ctl refuses bad requests and leaves the target untouched', () => {
   let workDir: string;
@@ -41,7 +43,7 @@ describe('tscare-ctl refuses bad requests and leaves the target untouched', () =
     expect(target.maps()).toBe(mapsBefore);
     expect(target.isAlive()).toBe(true);
     const from = target.lines().length;
-    expect(await target.linesAfter(from, 2)).toEqual([hello.before, hello.before]);
+    expect(await target.linesAfter(from, 2)).toEqual([oldLine, oldLine]);
     return r.stderr;
   }
 
@@ -83,7 +85,7 @@ describe('tscare-ctl refuses bad requests and leaves the target untouched', () =
     const pid = String(target.pid);
     runOk(tool('tscare-ctl'), ['patch', '-p', pid, built.kpatch]);
     const from = target.lines().length;
-    expect(await target.linesAfter(from, 1)).toEqual([hello.after]);
+    expect(await target.linesAfter(from, 1)).toEqual([newLine]);
 
     const mapsBefore = target.maps();
     const again = run(tool('tscare-ctl'), ['patch', '-p', pid, built.kpatch]);
@@ -96,7 +98,7 @@ describe('tscare-ctl refuses bad requests and leaves the target untouched', () =
 
     runOk(tool('tscare-ctl'), ['unpatch', '-p', pid, '-i', '0001']);
     const after = target.lines().length;
-    expect(await target.linesAfter(after, 2)).toEqual([hello.before, hello.before]);
+    expect(await target.linesAfter(after, 2)).toEqual([oldLine, oldLine]);
   });
 
   it('unpatching an id that is not applied', async () => {

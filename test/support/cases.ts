@@ -20,8 +20,10 @@ export interface PatchCase {
   /** C sources compiled for the manual flow (relative to sourceDir). */
   sources: string[];
   cflags: string[];
-  before: string;
-  after: string;
+  /** The distinct lines the program prints before the patch (several for multi-threaded programs). */
+  before: string[];
+  /** The distinct lines it prints once patched. */
+  after: string[];
 }
 
 const casesRoot = path.join(repoRoot, 'test', 'cases');
@@ -31,6 +33,10 @@ export function discoverCases(): PatchCase[] {
   const cases = names.map(loadCase);
   if (cases.length === 0) throw new Error(`no end-to-end case found under ${casesRoot}`);
   return cases;
+}
+
+function lineSet(v: string | string[]): string[] {
+  return [...new Set(Array.isArray(v) ? v : [v])].sort();
 }
 
 function loadCase(name: string): PatchCase {
@@ -49,7 +55,7 @@ function loadCase(name: string): PatchCase {
     patch: need('patch'),
     sources: need('sources'),
     cflags: spec.cflags ?? ['-O2', '-g'],
-    before: need('before'),
-    after: need('after'),
+    before: lineSet(need('before')),
+    after: lineSet(need('after')),
   };
 }

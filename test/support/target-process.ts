@@ -61,6 +61,14 @@ export class TargetProcess {
     }
   }
 
+  /**
+   * Waits for `count` lines printed after line index `from` and returns the distinct ones,
+   * sorted: what the program says now, whatever order its threads print in.
+   */
+  async distinctLinesAfter(from: number, count: number, timeoutMs = 10000): Promise<string[]> {
+    return [...new Set(await this.linesAfter(from, count, timeoutMs))].sort();
+  }
+
   kill(): void {
     try {
       process.kill(this.pid, 'SIGKILL');
