@@ -20,6 +20,8 @@ export interface PatchCase {
   /** C sources compiled for the manual flow (relative to sourceDir). */
   sources: string[];
   cflags: string[];
+  /** Extra flags for the manual flow's link (e.g. -pthread, -lm). */
+  ldflags: string[];
   /** The distinct lines the program prints before the patch (several for multi-threaded programs). */
   before: string[];
   /** The distinct lines it prints once patched. */
@@ -55,6 +57,7 @@ function loadCase(name: string): PatchCase {
     patch: need('patch'),
     sources: need('sources'),
     cflags: spec.cflags ?? ['-O2', '-g'],
+    ldflags: spec.ldflags ?? [],
     before: lineSet(need('before')),
     after: lineSet(need('after')),
   };

@@ -72,8 +72,8 @@ function buildByHand(c: PatchCase, workDir: string): BuiltPatch {
   }
   const binary = path.join(workDir, c.program);
   const patchedBinary = path.join(workDir, `${c.program}.patched`);
-  runOk('gcc', ['-o', binary, ...originals]);
-  runOk('gcc', ['-o', patchedBinary, ...merged, '-Wl,-q']);
+  runOk('gcc', ['-o', binary, ...originals, ...c.ldflags]);
+  runOk('gcc', ['-o', patchedBinary, ...merged, ...c.ldflags, '-Wl,-q']);
 
   const stripped = path.join(workDir, `${c.program}.stripped`);
   const kpatchTool = tool('tscare-kpatch');
