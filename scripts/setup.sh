@@ -12,6 +12,8 @@ command -v make >/dev/null 2>&1 || need_apt+=(make)
 { command -v as && command -v readelf && command -v strip; } >/dev/null 2>&1 || need_apt+=(binutils)
 command -v patch >/dev/null 2>&1 || need_apt+=(patch)
 command -v rpmbuild >/dev/null 2>&1 || need_apt+=(rpm)
+command -v cmake >/dev/null 2>&1 || need_apt+=(cmake)
+[ -d /usr/lib/ccache ] || need_apt+=(ccache)
 command -v systemd-analyze >/dev/null 2>&1 || need_apt+=(systemd)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then

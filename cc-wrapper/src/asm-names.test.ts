@@ -1,4 +1,4 @@
-import { asmFileName, depFileName } from './asm-names.js';
+import { asmFileName, depFileName, linkUnitBase } from './asm-names.js';
 
 test('asm file names follow LibcarePlus: next to the file, .kpatch_<name>.<stage>.s', () => {
   expect(asmFileName('obj/foo.o', 'original')).toBe('obj/.kpatch_foo.o.original.s');
@@ -12,4 +12,10 @@ test('dependency file names replace the last suffix, as gcc -MD does', () => {
   expect(depFileName('obj/foo.o')).toBe('obj/foo.d');
   expect(depFileName('obj.d/foo')).toBe('obj.d/foo.d');
   expect(depFileName('a.b.o')).toBe('a.b.d');
+});
+
+test('the sources of a compile-and-link call are named after the output and their position', () => {
+  expect(linkUnitBase('bin/prog', 0, 'src/util.c')).toBe('bin/prog.0-util.c');
+  expect(linkUnitBase('prog', 1, '/abs/lib/util.c')).toBe('prog.1-util.c');
+  expect(asmFileName(linkUnitBase('out dir/a.out', 2, 'x.c'), 'original')).toBe('out dir/.kpatch_a.out.2-x.c.original.s');
 });

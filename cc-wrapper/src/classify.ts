@@ -6,13 +6,24 @@
 import { parseArgv, type ArgToken, type InputLang } from './parse-argv.js';
 
 export type InputToken = Extract<ArgToken, { kind: 'input' }>;
+type OptionToken = Extract<ArgToken, { kind: 'option' }>;
+
+export interface CompileUnit {
+  source: InputToken;
+  output: string;
+}
 
 export type CallPlan =
   | { kind: 'pass-through'; reason: string }
-  /** `-c` (mode object) or `-S` (mode assembly) of one C/C++ source. */
-  | { kind: 'compile'; mode: 'object' | 'assembly'; source: InputToken; output: string; tokens: readonly ArgToken[] }
+  /** `-c` (mode object) or `-S` (mode assembly) of C/C++ sources, one output each. */
+  | { kind: 'compile'; mode: 'object' | 'assembly'; units: readonly CompileUnit[]; tokens: readonly ArgToken[] }
+  /**
+   * `-c` of a hand-written assembler source (.s, .S, .sx): compiled by the real compiler
+   * as it is, but checked for changes between the stages (see asm-source.ts).
+   */
+  | { kind: 'assembler'; unit: CompileUnit; tokens: readonly ArgToken[] }
   /** No -c/-S/-E: sources (maybe none) are compiled and everything is linked. */
-  | { kind: 'link'; sources: readonly InputToken[]; tokens: readonly ArgToken[] };
+  | { kind: 'link'; sources: readonly InputToken[]; output: string; tokens: readonly ArgToken[] };
 
 const SOURCE_LANGS: ReadonlySet<InputLang> = new Set<InputLang>(['c', 'c++']);
 
@@ -43,7 +54,7 @@ export function classifyCall(argv: readonly string[]): CallPlan {
   if (odd !== undefined) return passThrough(`input ${odd.path} is a ${odd.lang === 'header' ? 'header' : 'language the wrapper does not handle'}`);
 
   const mode = hasRole(tokens, 'action-assemble') ? 'assembly' : hasRole(tokens, 'action-compile') ? 'object' : undefined;
-  if (mode === undefined) return classifyLink(tokens, inputs);
+  if (mode === undefined) return classifyLink(tokens, inputs, output ?? 'a.out');
   return classifyCompile(tokens, inputs, mode, output);
 }
 
@@ -53,21 +64,31 @@ function classifyCompile(
   mode: 'object' | 'assembly',
   output: string | undefined,
 ): CallPlan {
-  if (inputs.length > 1) return passThrough(`${inputs.length} inputs with ${mode === 'object' ? '-c' : '-S'}`);
+  const flag = mode === 'object' ? '-c' : '-S';
+  if (inputs.length > 1) {
+    // gcc refuses -o with several inputs, and the dependency options then name one file for all.
+    if (output !== undefined) return passThrough(`-o with ${inputs.length} inputs and ${flag}`);
+    const dep = tokens.find((t): t is OptionToken => t.kind === 'option' && (t.spec.role === 'dep-file' || t.spec.role === 'dep-target'));
+    if (dep !== undefined) return passThrough(`${dep.args[0]} with ${inputs.length} inputs`);
+    const other = inputs.find((i) => !isSource(i));
+    if (other !== undefined) return passThrough(`${other.path} is not a C/C++ source, among ${inputs.length} inputs with ${flag}`);
+  }
   const source = inputs[0];
   if (source.lang === 'assembler' || source.lang === 'assembler-with-cpp') {
-    return passThrough(`assembler input ${source.path} is not handled yet`);
+    if (mode === 'assembly') return passThrough(`-S of assembler input ${source.path} does nothing to patch`);
+    return { kind: 'assembler', unit: { source, output: output ?? defaultOutput(source.path, mode) }, tokens };
   }
   if (!isSource(source)) return passThrough(`${source.path} is not a C/C++ source`);
-  return { kind: 'compile', mode, source, output: output ?? defaultOutput(source.path, mode), tokens };
+  const units = inputs.map((i) => ({ source: i, output: output ?? defaultOutput(i.path, mode) }));
+  return { kind: 'compile', mode, units, tokens };
 }
 
-function classifyLink(tokens: readonly ArgToken[], inputs: readonly InputToken[]): CallPlan {
+function classifyLink(tokens: readonly ArgToken[], inputs: readonly InputToken[], output: string): CallPlan {
   const sources = inputs.filter(isSource);
   if (sources.length > 0 && hasRole(tokens, 'dep-enable')) {
     return passThrough('-MD/-MMD in a call that compiles and links');
   }
-  return { kind: 'link', sources, tokens };
+  return { kind: 'link', sources, output, tokens };
 }
 
 /** gcc's name for `-c`/`-S` without `-o`: the input's base name with its suffix replaced. */

@@ -93,3 +93,11 @@ export function linkArgv(
   }
   return [...argv, ...extra];
 }
+
+/**
+ * The preprocessed text of a `.S`/`.sx` source (for the change check of asm-source.ts):
+ * its own options without dependency output, `-E` to `out`.
+ */
+export function preprocessAsmArgv(tokens: readonly ArgToken[], source: InputToken, out: string): string[] {
+  return [...keptOptions(tokens, (r) => DEP_ROLES.has(r) || r === 'linker'), '-E', ...withLang(source), '-o', out];
+}

@@ -1,14 +1,15 @@
 /**
- * The two builds the wrapper performs: a single compile (`-c`/`-S` of one source) and
- * a link that may compile sources on the way. Each is a short list of real-compiler
- * runs; in the patched stage every unit's assembly goes through the differ first.
+ * The two builds the wrapper performs: a compile (`-c`/`-S` of sources) and a link that
+ * may compile sources on the way. Each is a short list of real-compiler runs; in the
+ * patched stage every unit's assembly goes through the differ first.
  */
 import { copyFileSync, existsSync } from 'node:fs';
 import type { Stage } from './env.js';
-import type { CallPlan, InputToken } from './classify.js';
-import { asmFileName } from './asm-names.js';
+import type { CallPlan, CompileUnit, InputToken } from './classify.js';
+import { asmFileName, linkUnitBase } from './asm-names.js';
 import { assembleArgv, compileToAsmArgv, linkArgv, linkSourceToAsmArgv } from './command-lines.js';
 import { runCompiler } from './run-compiler.js';
+import { writeAtomically } from './temp-files.js';
 
 export interface BuildContext {
   stage: Stage;
@@ -21,6 +22,11 @@ export interface BuildContext {
 
 type CompilePlan = Extract<CallPlan, { kind: 'compile' }>;
 type LinkPlan = Extract<CallPlan, { kind: 'link' }>;
+
+/** Runs the real compiler to write `asm` through a temporary name (see temp-files.ts). */
+function compileAsm(ctx: BuildContext, asm: string, argvFor: (out: string) => string[]): number {
+  return writeAtomically(asm, (temp) => runCompiler(ctx.compiler, argvFor(temp)), (code) => code === 0);
+}
 
 /** The assembly to build from, for a unit whose stage .s was just written next to `base`. */
 async function unitAssembly(ctx: BuildContext, base: string, source: string): Promise<{ asm: string; keepDebug: boolean }> {
@@ -35,16 +41,23 @@ async function unitAssembly(ctx: BuildContext, base: string, source: string): Pr
 }
 
 export async function runCompile(ctx: BuildContext, plan: CompilePlan): Promise<number> {
-  const stageAsm = asmFileName(plan.output, ctx.stage);
-  warnIfNotBuiltByWrapper(ctx, plan.output);
-  const code = runCompiler(ctx.compiler, compileToAsmArgv(plan.tokens, plan.source, stageAsm, plan.output));
+  for (const unit of plan.units) {
+    const code = await compileUnit(ctx, plan, unit);
+    if (code !== 0) return code;
+  }
+  return 0;
+}
+
+async function compileUnit(ctx: BuildContext, plan: CompilePlan, { source, output }: CompileUnit): Promise<number> {
+  warnIfNotBuiltByWrapper(ctx, output);
+  const code = compileAsm(ctx, asmFileName(output, ctx.stage), (temp) => compileToAsmArgv(plan.tokens, source, temp, output));
   if (code !== 0) return code;
-  const unit = await unitAssembly(ctx, plan.output, plan.source.path);
+  const unit = await unitAssembly(ctx, output, source.path);
   if (plan.mode === 'assembly') {
-    copyFileSync(unit.asm, plan.output);
+    writeAtomically(output, (temp) => copyFileSync(unit.asm, temp));
     return 0;
   }
-  return runCompiler(ctx.compiler, assembleArgv(plan.tokens, unit.asm, plan.output, unit.keepDebug));
+  return runCompiler(ctx.compiler, assembleArgv(plan.tokens, unit.asm, output, unit.keepDebug));
 }
 
 export async function runLink(ctx: BuildContext, plan: LinkPlan, argv: readonly string[]): Promise<number> {
@@ -53,10 +66,11 @@ export async function runLink(ctx: BuildContext, plan: LinkPlan, argv: readonly 
   if (plan.sources.length === 0) return runCompiler(ctx.compiler, [...argv, ...extra]);
   const asmOf = new Map<InputToken, string>();
   let keepDebug = true;
-  for (const source of plan.sources) {
-    const code = runCompiler(ctx.compiler, linkSourceToAsmArgv(plan.tokens, source, asmFileName(source.path, ctx.stage)));
+  for (const [index, source] of plan.sources.entries()) {
+    const base = linkUnitBase(plan.output, index, source.path);
+    const code = compileAsm(ctx, asmFileName(base, ctx.stage), (temp) => linkSourceToAsmArgv(plan.tokens, source, temp));
     if (code !== 0) return code;
-    const unit = await unitAssembly(ctx, source.path, source.path);
+    const unit = await unitAssembly(ctx, base, source.path);
     asmOf.set(source, unit.asm);
     keepDebug &&= unit.keepDebug;
   }
@@ -65,8 +79,9 @@ export async function runLink(ctx: BuildContext, plan: LinkPlan, argv: readonly 
 
 /**
  * A missing original .s means "new file", but if the object already exists it was built
- * without the wrapper (a plain build that make found up to date): the merged assembly
- * then lacks the original code and the patch would not match the deployed binary.
+ * without the wrapper (a plain build that make found up to date, or a cache in front of
+ * the wrapper that answered without running it): the merged assembly then lacks the
+ * original code and the patch would not match the deployed binary.
  */
 function warnIfNotBuiltByWrapper(ctx: BuildContext, output: string): void {
   if (ctx.stage !== 'patched' || existsSync(asmFileName(output, 'original')) || !existsSync(output)) return;

@@ -4,9 +4,12 @@ export type { ArgForm, OptionRole, OptionSpec, OptionMatch } from './option-tabl
 export { parseArgv, langOfPath } from './parse-argv.js';
 export type { ArgToken, InputLang, ParsedArgv } from './parse-argv.js';
 export { classifyCall, defaultOutput } from './classify.js';
-export type { CallPlan, InputToken } from './classify.js';
-export { asmFileName, depFileName, ASM_PREFIX } from './asm-names.js';
+export type { CallPlan, CompileUnit, InputToken } from './classify.js';
+export { asmFileName, depFileName, linkUnitBase, ASM_PREFIX } from './asm-names.js';
 export type { AsmKind } from './asm-names.js';
 export { readWrapperEnv } from './env.js';
 export type { Flavor, Stage, StageSetting, WrapperEnv } from './env.js';
 export { runWrapper } from './wrapper.js';
+export type { CallSite } from './wrapper.js';
+export { expandResponseFiles, splitResponseText } from './response-file.js';
+export type { ExpandedArgv, ReadText } from './response-file.js';

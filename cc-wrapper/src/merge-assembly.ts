@@ -3,8 +3,9 @@
  * differ. The differ is imported lazily so the original stage and pass-through calls
  * never pay for loading it.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { TscareError, isTscareError } from '@tscare/errors';
+import { writeTextAtomically } from './temp-files.js';
 
 export interface MergeFiles {
   original: string;
@@ -29,7 +30,7 @@ export async function mergeAssembly(files: MergeFiles): Promise<MergeOutcome> {
     if (!isTscareError(e)) throw e;
     throw new TscareError(e.code, `${files.source}: ${e.message}`, { hint: e.hint, cause: e });
   }
-  writeFileSync(files.merged, result.text);
+  writeTextAtomically(files.merged, result.text);
   const { changed, added, newVariables } = result.report;
   const parts = [['changed', changed], ['new', added], ['new variables', newVariables]] as const;
   const summary = parts.filter(([, names]) => names.length > 0).map(([what, names]) => `${what}: ${names.join(' ')}`).join('; ');

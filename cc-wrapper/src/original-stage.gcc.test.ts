@@ -24,11 +24,12 @@ describe('original stage', () => {
     expect(asm).toMatch(/\.loc\s/);
   });
 
-  test('compile and link in one call: same build id as plain gcc, .s kept next to the source', () => {
+  test('compile and link in one call: same build id as plain gcc, .s kept next to the output', () => {
+    mkdirSync(join(dir, 'bin'));
     ok(run('gcc', ['-O2', '-g', '-o', 'plain', 'foo.c'], dir));
-    ok(wrapper(['-O2', '-g', '-o', 'foo', 'foo.c'], dir, ORIGINAL));
-    expect(buildId(dir, 'foo')).toBe(buildId(dir, 'plain'));
-    expect(existsSync(join(dir, '.kpatch_foo.c.original.s'))).toBe(true);
+    ok(wrapper(['-O2', '-g', '-o', 'bin/foo', 'foo.c'], dir, ORIGINAL));
+    expect(buildId(dir, 'bin/foo')).toBe(buildId(dir, 'plain'));
+    expect(readdirSync(join(dir, 'bin'))).toEqual(['.kpatch_foo.0-foo.c.original.s', 'foo']);
   });
 
   test('several sources, an explicit -x c and an object in one link: same build id', () => {
@@ -39,15 +40,16 @@ describe('original stage', () => {
     ok(run('gcc', [...args.slice(0, 3), 'plain', ...args.slice(4)], dir));
     ok(wrapper(args, dir, ORIGINAL));
     expect(buildId(dir, 'prog')).toBe(buildId(dir, 'plain'));
-    expect(readdirSync(dir).filter((f) => f.startsWith('.kpatch_')).sort()).toEqual(['.kpatch_foo.c.original.s', '.kpatch_two.inc.original.s']);
+    expect(readdirSync(dir).filter((f) => f.startsWith('.kpatch_')).sort()).toEqual(['.kpatch_prog.0-foo.c.original.s', '.kpatch_prog.1-two.inc.original.s']);
   });
 
-  test('assembler sources go to gcc unchanged', () => {
+  test('assembler sources are built by gcc unchanged; their preprocessed text is kept', () => {
     writeFileSync(join(dir, 'start.S'), '#define VALUE 7\n\t.globl value\n\t.data\nvalue:\t.long VALUE\n');
     ok(run('gcc', ['-g', '-c', 'start.S', '-o', 'plain.o'], dir));
     ok(wrapper(['-g', '-c', 'start.S', '-o', 'start.o'], dir, ORIGINAL));
     expect(readFileSync(join(dir, 'start.o')).equals(readFileSync(join(dir, 'plain.o')))).toBe(true);
-    expect(readdirSync(dir).filter((f) => f.startsWith('.kpatch_'))).toEqual([]);
+    expect(readdirSync(dir).filter((f) => f.startsWith('.kpatch_'))).toEqual(['.kpatch_start.o.original.s']);
+    expect(readFileSync(join(dir, '.kpatch_start.o.original.s'), 'utf8')).toMatch(/^value: \.long 7$/m);
   });
 
   test('-MD writes the same dependency file as a plain build', () => {

@@ -35,9 +35,9 @@ describe('parseArgv', () => {
     expect(t.filter((x) => x.kind === 'input').map((x) => (x.kind === 'input' ? x.path : ''))).toEqual(['x.c']);
   });
 
-  test('a missing argument or a response file makes the argv unparsable', () => {
+  test('a missing argument or an unreadable (unexpanded) response file makes the argv unparsable', () => {
     expect(parseArgv(['-c', 'x.c', '-o'])).toEqual({ kind: 'unparsable', reason: '-o without its argument' });
-    expect(parseArgv(['@args.rsp'])).toEqual({ kind: 'unparsable', reason: 'response file @args.rsp' });
+    expect(parseArgv(['@args.rsp'])).toEqual({ kind: 'unparsable', reason: 'response file @args.rsp cannot be read' });
   });
 });
 

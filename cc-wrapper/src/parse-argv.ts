@@ -66,7 +66,8 @@ export function parseArgv(argv: readonly string[]): ParsedArgv {
   let explicitLang: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
-    if (arg.startsWith('@')) return { kind: 'unparsable', reason: `response file ${arg}` };
+    // Expanded earlier (response-file.ts); one left here could not be read.
+    if (arg.startsWith('@')) return { kind: 'unparsable', reason: `response file ${arg} cannot be read` };
     if (!arg.startsWith('-') || arg === '-') {
       tokens.push({ kind: 'input', path: arg, lang: langOfInput(arg, explicitLang), explicitLang });
       continue;

@@ -46,7 +46,7 @@ describe('patched stage', () => {
     const log = join(dir, 'cc.log');
     ok(wrapper(['-O2', '-g', '-o', 'foo', 'foo.c'], dir, { ...PATCHED, TSCARE_LOG: log }));
     expect(sectionNames(dir, 'foo')).toEqual(expect.arrayContaining(['.rela.text', '.kpatch.text']));
-    expect(existsSync(join(dir, '.kpatch_foo.c.s'))).toBe(true);
+    expect(existsSync(join(dir, '.kpatch_foo.0-foo.c.s'))).toBe(true);
     expect(readFileSync(log, 'utf8')).toMatch(/patched compile\+link foo\.c exit 0; foo\.c: merged \(changed: print_hello[;)].* :: -O2 -g -o foo foo\.c\n$/);
   });
 

@@ -8,6 +8,8 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 export const CLI = join(root, 'cc-wrapper/dist/cli.js');
 export const CLI_CXX = join(root, 'cc-wrapper/dist/cli-cxx.js');
+/** The installed command (a symlink to CLI), for programs that exec it directly. */
+export const BIN_CC = join(root, 'bin/tscare-cc');
 export const HELLO = join(root, 'examples/hello');
 
 export interface Run {

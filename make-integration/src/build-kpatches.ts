@@ -2,7 +2,7 @@
  * The last step: for every executable ELF file of the original install tree with a twin
  * in the patched tree, build `<patchroot>/<build-id>.kpatch`.
  */
-import { closeSync, existsSync, lstatSync, mkdirSync, openSync, readSync, readdirSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { buildKpatch } from '@tscare/kpatch';
 import { TscareError, isTscareError } from '@tscare/errors';
@@ -31,16 +31,20 @@ export function executableFiles(root: string): string[] {
   const found: string[] = [];
   for (const entry of readdirSync(root, { withFileTypes: true, recursive: true })) {
     const path = join(entry.parentPath ?? entry.path, entry.name);
-    if (entry.isFile() && (lstatSync(path).mode & 0o111) !== 0) found.push(path);
+    // By content, not by mode: CMake and many distributions install shared libraries 0644.
+    if (entry.isFile() && isLoadableElf(path)) found.push(path);
   }
   return found.sort();
 }
 
-function isElf(path: string): boolean {
+/** An ELF executable or shared object (e_type ET_EXEC or ET_DYN), not an object file or archive. */
+function isLoadableElf(path: string): boolean {
   const fd = openSync(path, 'r');
   try {
-    const magic = Buffer.alloc(4);
-    return readSync(fd, magic, 0, 4, 0) === 4 && magic.equals(Buffer.from([0x7f, 0x45, 0x4c, 0x46]));
+    const head = Buffer.alloc(18);
+    if (readSync(fd, head, 0, 18, 0) !== 18) return false;
+    const eType = head.readUInt16LE(16);
+    return head.subarray(0, 4).equals(Buffer.from([0x7f, 0x45, 0x4c, 0x46])) && (eType === 2 || eType === 3);
   } finally {
     closeSync(fd);
   }
@@ -53,7 +57,7 @@ export async function buildKpatches(job: KpatchJob): Promise<BinaryOutcome[]> {
   for (const original of executableFiles(job.originalDir)) {
     const rel = relative(job.originalDir, original);
     const patched = join(job.patchedDir, rel);
-    if (!existsSync(patched) || !isElf(original)) continue;
+    if (!existsSync(patched)) continue;
     const decision = filterBinary(rel, job.binaries);
     if (decision.kind === 'skip') {
       outcomes.push({ kind: 'skipped', original, reason: decision.reason });

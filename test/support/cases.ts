@@ -19,6 +19,8 @@ export interface PatchCase {
   patch: string;
   /** C sources compiled for the manual flow (relative to sourceDir). */
   sources: string[];
+  /** The compiler driver of the manual flow: gcc, or g++ for C++ cases. */
+  compiler: string;
   cflags: string[];
   /** Extra flags for the manual flow's link (e.g. -pthread, -lm). */
   ldflags: string[];
@@ -56,6 +58,7 @@ function loadCase(name: string): PatchCase {
     args: spec.args ?? [],
     patch: need('patch'),
     sources: need('sources'),
+    compiler: spec.compiler ?? 'gcc',
     cflags: spec.cflags ?? ['-O2', '-g'],
     ldflags: spec.ldflags ?? [],
     before: lineSet(need('before')),

@@ -60,22 +60,24 @@ function buildByHand(c: PatchCase, workDir: string): BuiltPatch {
   const merged: string[] = [];
   const originals: string[] = [];
   for (const source of c.sources) {
-    const base = path.basename(source, '.c');
+    const base = path.basename(source).replace(/\.[^.]+$/, '');
     const origAsm = path.join(workDir, `${base}.s`);
     const patchedAsm = path.join(workDir, `${base}.patched.s`);
     const mergedAsm = path.join(workDir, `${base}.merged.s`);
-    runOk('gcc', [...c.cflags, '-S', path.join(orig, source), '-o', origAsm]);
-    runOk('gcc', [...c.cflags, '-S', path.join(patched, source), '-o', patchedAsm]);
+    runOk(c.compiler, [...c.cflags, '-S', path.join(orig, source), '-o', origAsm]);
+    runOk(c.compiler, [...c.cflags, '-S', path.join(patched, source), '-o', patchedAsm]);
     runOk(tool('tscare-gensrc'), ['-i', origAsm, '-i', patchedAsm, '-o', mergedAsm]);
     originals.push(origAsm);
     merged.push(mergedAsm);
   }
-  const binary = path.join(workDir, c.program);
-  const patchedBinary = path.join(workDir, `${c.program}.patched`);
-  runOk('gcc', ['-o', binary, ...originals, ...c.ldflags]);
-  runOk('gcc', ['-o', patchedBinary, ...merged, ...c.ldflags, '-Wl,-q']);
+  // The program may be installed below a prefix (usr/local/bin/x); by hand it is built here.
+  const program = path.basename(c.program);
+  const binary = path.join(workDir, program);
+  const patchedBinary = path.join(workDir, `${program}.patched`);
+  runOk(c.compiler, ['-o', binary, ...originals, ...c.ldflags]);
+  runOk(c.compiler, ['-o', patchedBinary, ...merged, ...c.ldflags, '-Wl,-q']);
 
-  const stripped = path.join(workDir, `${c.program}.stripped`);
+  const stripped = path.join(workDir, `${program}.stripped`);
   const kpatchTool = tool('tscare-kpatch');
   runOk(kpatchTool, ['strip', patchedBinary, stripped]);
   runOk(kpatchTool, ['rel-fixup', binary, stripped]);

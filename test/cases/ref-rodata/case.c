@@ -1,0 +1,22 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+static const char message[] = "UNPATCHED message from .rodata";
+
+__attribute__((noipa)) void tick(void)
+{
+	puts(message);
+	fflush(stdout);
+}
+
+int main(int argc, char *argv[])
+{
+	long interval_ms = argc > 1 ? atol(argv[1]) : 1000;
+
+	for (;;) {
+		tick();
+		usleep(interval_ms * 1000);
+	}
+	return 0;
+}
