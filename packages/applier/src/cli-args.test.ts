@@ -2,16 +2,21 @@ import { parseArgs } from './cli-args.js';
 
 describe('parseArgs (libcare-ctl command lines)', () => {
   test('patch takes the last argument as the storage and counts -v', () => {
-    expect(parseArgs(['-v', 'patch', '-p', '42', 'x.kpatch'])).toEqual({ kind: 'patch', pid: 42, storage: 'x.kpatch', verbose: 1 });
-    expect(parseArgs(['patch-user', '-p', '7', 'a', 'dir'])).toEqual({ kind: 'patch', pid: 7, storage: 'dir', verbose: 0 });
+    expect(parseArgs(['-v', 'patch', '-p', '42', 'x.kpatch'])).toEqual({ kind: 'patch', pid: 42, storage: 'x.kpatch', verbose: 1, json: false });
+    expect(parseArgs(['patch-user', '-p', '7', 'a', 'dir'])).toEqual({ kind: 'patch', pid: 7, storage: 'dir', verbose: 0, json: false });
   });
 
   test('unpatch needs -i and keeps the object filters; info takes one pid', () => {
-    expect(parseArgs(['unpatch-user', '-p', '9', '-i', '0001', 'foo'])).toEqual({ kind: 'unpatch', pid: 9, id: '0001', only: ['foo'], verbose: 0 });
-    expect(parseArgs(['info-user', '-p', '3', '-v'])).toEqual({ kind: 'info', pid: 3, verbose: 1 });
+    expect(parseArgs(['unpatch-user', '-p', '9', '-i', '0001', 'foo'])).toEqual({ kind: 'unpatch', pid: 9, id: '0001', only: ['foo'], verbose: 0, json: false });
+    expect(parseArgs(['info-user', '-p', '3', '-v'])).toEqual({ kind: 'info', pid: 3, verbose: 1, json: false });
     expect(parseArgs([])).toEqual({ kind: 'help' });
-    expect(parseArgs(['patch', '-p', 'all', 'dir'])).toEqual({ kind: 'patch', pid: 'all', storage: 'dir', verbose: 0 });
+    expect(parseArgs(['patch', '-p', 'all', 'dir'])).toEqual({ kind: 'patch', pid: 'all', storage: 'dir', verbose: 0, json: false });
     expect(parseArgs(['unpatch', '-p', 'all', '-i', '7'])).toMatchObject({ kind: 'unpatch', pid: 'all', id: '7' });
+  });
+
+  test('--json may stand anywhere and is not taken for a path', () => {
+    expect(parseArgs(['--json', 'info', '-p', '3'])).toEqual({ kind: 'info', pid: 3, verbose: 0, json: true });
+    expect(parseArgs(['patch', '-p', '3', 'x.kpatch', '--json'])).toMatchObject({ kind: 'patch', storage: 'x.kpatch', json: true });
   });
 
   test.each([

@@ -1,17 +1,19 @@
 /** Parsing libcare-ctl style command lines: `[-v]... CMD [options] [path]`. */
 import { TscareError } from '@tscare/errors';
 
+/** `json`: one JSON document on stdout (tscare-ctl-output.schema.json) instead of libcare-ctl's lines. */
 export type Command =
-  | { kind: 'patch'; pid: number | 'all'; storage: string; verbose: number }
-  | { kind: 'unpatch'; pid: number | 'all'; id: string; only: string[]; verbose: number }
-  | { kind: 'info'; pid: number; verbose: number }
+  | { kind: 'patch'; pid: number | 'all'; storage: string; verbose: number; json: boolean }
+  | { kind: 'unpatch'; pid: number | 'all'; id: string; only: string[]; verbose: number; json: boolean }
+  | { kind: 'info'; pid: number; verbose: number; json: boolean }
   | { kind: 'help' };
 
-export const USAGE = `usage: tscare-ctl [-v] <command> [args]
+export const USAGE = `usage: tscare-ctl [-v] [--json] <command> [args]
   patch   -p <PID|all> <file.kpatch | storage-dir>   apply the patches for the process's objects
   unpatch -p <PID|all> -i <patch-id> [buildid|name ...]   remove an applied patch
   info    -p <PID>                               list applied patches
-  (aliases: patch-user, unpatch-user, info-user)`;
+  (aliases: patch-user, unpatch-user, info-user)
+  --json: print one JSON document (tscare-ctl-output.schema.json) instead of text`;
 
 const ALIASES: Record<string, 'patch' | 'unpatch' | 'info'> = {
   patch: 'patch', 'patch-user': 'patch', unpatch: 'unpatch', 'unpatch-user': 'unpatch', info: 'info', 'info-user': 'info',
@@ -28,7 +30,9 @@ function parsePid(text: string | undefined, allowAll: boolean): number | 'all' {
   return Number(text);
 }
 
-export function parseArgs(argv: readonly string[]): Command {
+export function parseArgs(args: readonly string[]): Command {
+  const json = args.includes('--json');
+  const argv = args.filter((a) => a !== '--json');
   let verbose = 0;
   let i = 0;
   while (argv[i] === '-v' || /^-v+$/.test(argv[i] ?? '')) verbose += argv[i++].length - 1;
@@ -48,12 +52,12 @@ export function parseArgs(argv: readonly string[]): Command {
     else rest.push(a);
   }
   const p = parsePid(pid, cmd !== 'info');
-  if (cmd === 'info') return { kind: 'info', pid: p as number, verbose };
+  if (cmd === 'info') return { kind: 'info', pid: p as number, verbose, json };
   if (cmd === 'unpatch') {
     if (id === undefined || id === '') usage('unpatch needs -i <patch-id>');
-    return { kind: 'unpatch', pid: p, id, only: rest, verbose };
+    return { kind: 'unpatch', pid: p, id, only: rest, verbose, json };
   }
   const storage = rest[rest.length - 1];
   if (storage === undefined) usage('patch needs a .kpatch file or a storage directory');
-  return { kind: 'patch', pid: p, storage, verbose };
+  return { kind: 'patch', pid: p, storage, verbose, json };
 }

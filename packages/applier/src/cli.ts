@@ -6,9 +6,11 @@ import { formatInfo, listApplied } from './info.js';
 import type { ElfCache } from './objects.js';
 import { patchProcess } from './patch.js';
 import { listProcesses } from './processes.js';
+import { errorReport, textLines, type ProcessReport, type RunReport } from './report.js';
 import { openStorage, type Storage } from './storage.js';
 import { loadSysApi, type SysApi } from './sys.js';
 import { checkPid, escapedCmdline } from './target.js';
+import type { EhFrameCache } from './unwind.js';
 import { unpatchProcess } from './unpatch.js';
 
 const TOOL = 'tscare-ctl';
@@ -18,112 +20,112 @@ interface RunContext {
   /** `-p all`: a process without a matching object is not an error. */
   all: boolean;
   elfCache: ElfCache;
-}
-
-function out(line: string): void {
-  process.stdout.write(`${line}\n`);
-}
-
-function header(pid: number): void {
-  checkPid(pid);
-  out(`kpatch_ctl targeting pid ${pid}`);
-  out(`kpatch_ctl cmdline="${escapedCmdline(pid)}"`);
+  ehCache: EhFrameCache;
 }
 
 function isCode(e: unknown, code: string): boolean {
   return isTscareError(e) && e.code === code;
 }
 
-function patchOne(ctx: RunContext, cmd: Extract<Command, { kind: 'patch' }>, storage: Storage, pid: number): void {
-  header(pid);
+function hex(n: number): string {
+  return `0x${n.toString(16)}`;
+}
+
+function patchOne(ctx: RunContext, storage: Storage, pid: number, cmdline: string): ProcessReport {
   try {
-    const r = patchProcess(ctx.sys, { pid, storage, elfCache: ctx.elfCache });
-    if (r.kind === 'nothing-to-apply') {
-      out(`No patch(es) applicable to PID '${pid}' have been found`);
-      return;
-    }
-    if (cmd.verbose > 0) {
-      for (const p of r.patches) {
-        out(`patch ${p.id} for ${p.object} mapped at 0x${p.base.toString(16)} (${p.size} bytes), replacing: ${p.functions.join(', ') || '(new functions only)'}`);
-      }
-      out(`safety check passed after ${r.attempts} attempt(s)`);
-    }
-    for (const w of r.warnings) process.stderr.write(`${TOOL}: warning: ${w}\n`);
-    out(`PID '${pid}' process patch frozen_time is ${r.frozenUs} microsecond`);
-    out(`${r.objects} patch hunk(s) have been successfully applied to PID '${pid}'`);
+    const r = patchProcess(ctx.sys, { pid, storage, elfCache: ctx.elfCache, ehCache: ctx.ehCache });
+    if (r.kind === 'nothing-to-apply') return { kind: 'nothing-to-apply', pid, cmdline };
+    const patches = r.patches.map((p) => ({ object: p.object, id: p.id, base: hex(p.base), size: p.size, functions: p.functions }));
+    return { kind: 'applied', pid, cmdline, frozen_us: r.frozenUs, attempts: r.attempts, warnings: r.warnings, notes: r.notes, patches };
   } catch (e) {
-    if (ctx.all && isCode(e, 'PATCH_BUILDID_MISMATCH')) {
-      out(`No patch(es) applicable to PID '${pid}' have been found`);
-      return;
-    }
-    out(`Failed to apply patch '${cmd.storage}'`);
-    throw e;
+    if (ctx.all && isCode(e, 'PATCH_BUILDID_MISMATCH')) return { kind: 'nothing-to-apply', pid, cmdline };
+    return { kind: 'failed', pid, cmdline, error: errorReport(e) };
   }
 }
 
-function unpatchOne(ctx: RunContext, cmd: Extract<Command, { kind: 'unpatch' }>, pid: number): void {
-  header(pid);
+function unpatchOne(ctx: RunContext, cmd: Extract<Command, { kind: 'unpatch' }>, pid: number, cmdline: string): ProcessReport {
   try {
-    const r = unpatchProcess(ctx.sys, { pid, id: cmd.id, only: cmd.only, elfCache: ctx.elfCache });
-    out(`PID '${pid}' process patch frozen_time is ${r.frozenUs} microsecond`);
-    out(`${r.objects} patch hunk(s) were successfully cancelled from PID '${pid}'`);
+    const r = unpatchProcess(ctx.sys, { pid, id: cmd.id, only: cmd.only, elfCache: ctx.elfCache, ehCache: ctx.ehCache });
+    return { kind: 'removed', pid, cmdline, frozen_us: r.frozenUs, attempts: r.attempts, warnings: r.warnings, notes: r.notes, objects: r.objects };
   } catch (e) {
-    if (ctx.all && isCode(e, 'PATCH_NOT_APPLIED')) {
-      out(`No patch(es) cancellable from PID '${pid}' were found`);
-      return;
-    }
-    out(`Failed to cancel patches for ${pid}`);
-    throw e;
+    if (ctx.all && isCode(e, 'PATCH_NOT_APPLIED')) return { kind: 'nothing-to-remove', pid, cmdline };
+    return { kind: 'failed', pid, cmdline, error: errorReport(e) };
   }
 }
 
-/** One pid: errors go up. `all`: each process on its own; vanished ones are skipped; any failure gives 255. */
-function forEachTarget(ctx: RunContext, pid: number | 'all', action: (pid: number) => void): number {
-  if (pid !== 'all') {
-    action(pid);
-    return 0;
-  }
-  let status = 0;
-  for (const p of listProcesses()) {
+/** Runs `action` for the pid or for every process of `-p all` (those that vanish meanwhile are left out). */
+function forEachTarget(ctx: RunContext, pid: number | 'all', action: (pid: number, cmdline: string) => ProcessReport,
+  emit: (r: ProcessReport) => void): ProcessReport[] {
+  const out: ProcessReport[] = [];
+  for (const p of pid === 'all' ? listProcesses() : [pid]) {
+    let r: ProcessReport;
     try {
-      action(p);
+      checkPid(p);
+      r = action(p, escapedCmdline(p));
     } catch (e) {
-      if (isCode(e, 'PROCESS_NOT_FOUND')) continue;
-      process.stderr.write(`${formatError(TOOL, e)}\n`);
-      status = 255;
+      if (pid === 'all' && isCode(e, 'PROCESS_NOT_FOUND')) continue;
+      r = { kind: 'failed', pid: p, error: errorReport(e) };
     }
+    if (pid === 'all' && r.kind === 'failed' && r.error.code === 'PROCESS_NOT_FOUND') continue;
+    emit(r);
+    out.push(r);
   }
-  return status;
+  return out;
 }
 
-function run(cmd: Command): number {
+function run(cmd: Command, emit: (r: ProcessReport) => void): RunReport {
+  const report = (command: RunReport['command'], processes: ProcessReport[]): RunReport =>
+    ({ tool: TOOL, command, ok: processes.every((p) => p.kind !== 'failed'), processes });
   switch (cmd.kind) {
     case 'help':
-      out(USAGE);
-      return 0;
-    case 'info':
-      process.stdout.write(formatInfo(cmd.pid, listApplied(cmd.pid)));
-      return 0;
+      return report('help', []);
+    case 'info': {
+      checkPid(cmd.pid);
+      const objects = listApplied(cmd.pid).map((e) => ({ name: e.object.name, build_id: e.buildId, ids: e.ids }));
+      const listed: ProcessReport = { kind: 'listed', pid: cmd.pid, objects };
+      emit(listed);
+      return report('info', [listed]);
+    }
     case 'patch': {
       // The patch file is read and verified completely before any process is looked at.
       const storage = openStorage(cmd.storage);
-      const ctx: RunContext = { sys: loadSysApi(), all: cmd.pid === 'all', elfCache: new Map() };
-      return forEachTarget(ctx, cmd.pid, (pid) => patchOne(ctx, cmd, storage, pid));
+      const ctx: RunContext = { sys: loadSysApi(), all: cmd.pid === 'all', elfCache: new Map(), ehCache: new Map() };
+      return report('patch', forEachTarget(ctx, cmd.pid, (pid, cmdline) => patchOne(ctx, storage, pid, cmdline), emit));
     }
     case 'unpatch': {
-      const ctx: RunContext = { sys: loadSysApi(), all: cmd.pid === 'all', elfCache: new Map() };
-      return forEachTarget(ctx, cmd.pid, (pid) => unpatchOne(ctx, cmd, pid));
+      const ctx: RunContext = { sys: loadSysApi(), all: cmd.pid === 'all', elfCache: new Map(), ehCache: new Map() };
+      return report('unpatch', forEachTarget(ctx, cmd.pid, (pid, cmdline) => unpatchOne(ctx, cmd, pid, cmdline), emit));
     }
   }
 }
 
+/** Text mode prints each process as it is done; errors and warnings go to stderr. */
+function textEmitter(cmd: Command): (r: ProcessReport) => void {
+  return (r) => {
+    const failedLine = cmd.kind === 'patch' ? `Failed to apply patch '${cmd.storage}'` : `Failed to cancel patches for ${r.pid}`;
+    const verbose = cmd.kind === 'help' ? 0 : cmd.verbose;
+    for (const line of textLines(r, verbose, failedLine)) process.stdout.write(`${line}\n`);
+    if (r.kind === 'listed') process.stdout.write(formatInfo(r.pid, r.objects.map((o) => ({ name: o.name, buildId: o.build_id, ids: o.ids }))));
+    if (r.kind === 'applied' || r.kind === 'removed') for (const w of r.warnings) process.stderr.write(`${TOOL}: warning: ${w}\n`);
+    if (r.kind === 'failed') process.stderr.write(`${TOOL}: error ${r.error.code}: ${r.error.message}${r.error.hint ? `\n${TOOL}: hint: ${r.error.hint}` : ''}\n`);
+  };
+}
+
 function main(argv: string[]): number {
+  const json = argv.includes('--json');
+  let result: RunReport;
+  let command: RunReport['command'] = 'unknown';
   try {
-    return run(parseArgs(argv));
+    const cmd = parseArgs(argv);
+    command = cmd.kind;
+    if (cmd.kind === 'help' && !json) process.stdout.write(`${USAGE}\n`);
+    result = run(cmd, json ? () => undefined : textEmitter(cmd));
   } catch (e) {
-    process.stderr.write(`${formatError(TOOL, e)}\n`);
-    return 255;
+    if (!json) process.stderr.write(`${formatError(TOOL, e)}\n`);
+    result = { tool: TOOL, command, ok: false, processes: [], error: errorReport(e) };
   }
+  if (json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  return result.ok && !result.error ? 0 : 255;
 }
 
 process.exitCode = main(process.argv.slice(2));

@@ -28,10 +28,10 @@ export function listApplied(pid: number): ObjectPatches[] {
 }
 
 /** The libcare-ctl info block: labels padded to 25 columns, one space, the value. */
-export function formatInfo(pid: number, list: readonly ObjectPatches[]): string {
+export function formatInfo(pid: number, list: readonly { name: string; buildId: string; ids: readonly string[] }[]): string {
   const line = (label: string, value: string | number): string => `${label.padEnd(25)} ${value}\n`;
   return list.map((e) =>
-    line('Pid:', pid) + line('Target:', e.object.name) + line('Build id:', e.buildId) +
+    line('Pid:', pid) + line('Target:', e.name) + line('Build id:', e.buildId) +
     line('Applied patch number:', e.ids.length) + e.ids.map((id) => line('Patch id:', id)).join('') + '\n',
   ).join('');
 }

@@ -3,15 +3,18 @@ import { TscareError } from '@tscare/errors';
 import { buildIdKey, type ElfCache, type MappedObject } from './objects.js';
 import { findExecutable, lookupOrder } from './load-order.js';
 import { ifuncsNeeded, planPatch, plannedVma, type PatchPlan } from './plan.js';
-import { remoteCall, type RemoteContext } from './remote-exec.js';
+import { remoteCall, STUB_SIZE, type RemoteContext } from './remote-exec.js';
 import { DEFAULT_RETRY, runFrozenWhenSafe, type RetryPolicy } from './safe-freeze.js';
 import { runBeforeHook, runHook } from './storage-hooks.js';
 import { lookupPatch, openStorage, type FoundPatch, type Storage } from './storage.js';
 import { makeResolver, type SymbolResolver } from './symbol-resolver.js';
 import type { SysApi } from './sys.js';
 import { snapshotTarget, ownerOf, type TargetSnapshot } from './target.js';
-import { freezeProcess, thawProcess, type FrozenProcess } from './threads.js';
-import { applyFrozen } from './write-patch.js';
+import { commitFrozen } from './write-patch.js';
+import { buildUnwindTables, type EhFrameCache } from './unwind.js';
+import type { FrozenThread } from './threads.js';
+import { stubSite, withOneThread } from './one-thread.js';
+import { stagePatch, unmapPatch } from './stage-patch.js';
 
 /** What was mapped where, for `-v`. */
 export interface AppliedSummary {
@@ -23,7 +26,7 @@ export interface AppliedSummary {
 }
 
 export type PatchOutcome =
-  | { kind: 'applied'; objects: number; frozenUs: number; attempts: number; patches: AppliedSummary[]; warnings: string[] }
+  | { kind: 'applied'; objects: number; frozenUs: number; attempts: number; patches: AppliedSummary[]; warnings: string[]; notes: string[] }
   | { kind: 'nothing-to-apply' };
 
 export interface PatchRequest {
@@ -33,6 +36,7 @@ export interface PatchRequest {
   retry?: RetryPolicy;
   /** Shared by the processes of one `-p all` run, so each file is parsed once. */
   elfCache?: ElfCache;
+  ehCache?: EhFrameCache;
 }
 
 /** Objects of the process paired with their patch; a single file that fits nothing is an error. */
@@ -64,24 +68,15 @@ function pairPatches(snap: TargetSnapshot, storage: Storage): { object: MappedOb
   return pairs;
 }
 
-function stubAddress(object: MappedObject): number {
-  const x = object.vmas.find((v) => v.perms[2] === 'x');
-  if (!x) throw new TscareError('NO_EXECUTABLE_MAPPING', `${object.path} has no executable mapping in the process`);
-  return x.start;
-}
-
-/** Runs the IFUNC resolvers the patches need, in one short freeze of their own. */
+/** Runs the IFUNC resolvers the patches need, in one stopped thread while the others go on. */
 function resolveIfuncs(sys: SysApi, snap: TargetSnapshot, pairs: { object: MappedObject; found: FoundPatch }[], resolver: SymbolResolver): Map<number, number> {
-  const needed = pairs.flatMap((p) => ifuncsNeeded(p.found.kp, resolver));
   const out = new Map<number, number>();
+  const needed = pairs.flatMap((p) => ifuncsNeeded(p.found.kp, resolver));
   if (needed.length === 0) return out;
-  const frozen = freezeProcess(sys, snap.pid);
-  try {
-    const rc: RemoteContext = { sys, mem: snap.mem, thread: frozen.threads[0], stubAddr: stubAddress(pairs[0].object) };
+  withOneThread(sys, snap.pid, (thread) => {
+    const rc = remoteContext(sys, snap, thread);
     for (const r of needed) if (!out.has(r.address)) out.set(r.address, remoteCall(rc, r.address));
-  } finally {
-    thawProcess(sys, frozen);
-  }
+  });
   return out;
 }
 
@@ -96,6 +91,32 @@ function planAll(sys: SysApi, snap: TargetSnapshot, pairs: { object: MappedObjec
   });
 }
 
+function remoteContext(sys: SysApi, snap: TargetSnapshot, thread: FrozenThread): RemoteContext {
+  return { sys, mem: snap.mem, thread, stubAddr: stubSite(snap.objects, STUB_SIZE) };
+}
+
+/** With one thread stopped (the others run): every patch mapped and filled, not yet visible. */
+function stageAll(sys: SysApi, snap: TargetSnapshot, plans: readonly PatchPlan[]): Buffer[][] {
+  return withOneThread(sys, snap.pid, (thread) => {
+    const rc = remoteContext(sys, snap, thread);
+    const staged: Buffer[][] = [];
+    try {
+      for (const plan of plans) staged.push(stagePatch(rc, plan));
+    } catch (e) {
+      plans.slice(0, staged.length).forEach((p) => unmapPatch(rc, p.linked.base, p.linked.layout.totalMemSize));
+      throw e;
+    }
+    return staged;
+  });
+}
+
+function unstageAll(sys: SysApi, snap: TargetSnapshot, plans: readonly PatchPlan[]): void {
+  withOneThread(sys, snap.pid, (thread) => {
+    const rc = remoteContext(sys, snap, thread);
+    plans.forEach((p) => unmapPatch(rc, p.linked.base, p.linked.layout.totalMemSize));
+  });
+}
+
 export function patchProcess(sys: SysApi, req: PatchRequest): PatchOutcome {
   const storage = typeof req.storage === 'string' ? openStorage(req.storage) : req.storage;
   const snap = snapshotTarget(req.pid, true, req.elfCache);
@@ -105,18 +126,23 @@ export function patchProcess(sys: SysApi, req: PatchRequest): PatchOutcome {
     const plans = planAll(sys, snap, pairs);
     // Run outside the freeze: an external script must not add to the time the process is stopped.
     runBeforeHook(storage, req.pid);
-    const run = runFrozenWhenSafe(sys, req.pid, snap.mem, snap.vmas, plans.flatMap((p) => p.oldRanges), req.retry ?? DEFAULT_RETRY,
-      (frozen: FrozenProcess) => {
-        for (const plan of plans) {
-          applyFrozen({ sys, mem: snap.mem, thread: frozen.threads[0], stubAddr: stubAddress(plan.object) }, plan);
-        }
-      });
+    const staged = stageAll(sys, snap, plans);
+    let run;
+    try {
+      const writes = plans.flatMap((p) => p.oldRanges.map((r) => r.start));
+      const ctx = { sys, pid: req.pid, mem: snap.mem, vmas: snap.vmas, tables: buildUnwindTables(snap.objects, req.ehCache), writes };
+      run = runFrozenWhenSafe(ctx, plans.flatMap((p) => p.oldRanges), req.retry ?? DEFAULT_RETRY,
+        () => plans.forEach((plan, i) => commitFrozen(snap.mem, plan, staged[i])));
+    } catch (e) {
+      unstageAll(sys, snap, plans);
+      throw e;
+    }
     const patches = plans.map((p) => ({
       object: p.object.path, id: p.kp.header.id, base: p.linked.base, size: p.linked.layout.totalMemSize, functions: p.oldRanges.map((r) => r.name),
     }));
     const after = runHook(storage, 'after', req.pid);
     const warnings = after.kind === 'failed' ? [after.message] : [];
-    return { kind: 'applied', objects: plans.length, frozenUs: run.frozenUs, attempts: run.attempts, patches, warnings };
+    return { kind: 'applied', objects: plans.length, frozenUs: run.frozenUs, attempts: run.attempts, patches, warnings, notes: run.notes };
   } finally {
     snap.mem.close();
   }

@@ -11,6 +11,8 @@ import type { FrozenThread } from './threads.js';
 
 export const SYSCALL_STUB = Buffer.from([0x0f, 0x05, 0xcc]);
 export const CALL_RAX_STUB = Buffer.from([0xff, 0xd0, 0xcc]);
+/** Room every stub needs. */
+export const STUB_SIZE = 3;
 /** The System V x86_64 red zone below %rsp that a leaf function may use without moving %rsp. */
 const RED_ZONE = 128;
 

@@ -16,8 +16,16 @@ export const PTRACE_SEIZE = 0x4206;
 export const PTRACE_INTERRUPT = 0x4207;
 export const PTRACE_EVENT_STOP = 128;
 export const WALL = 0x40000000;
+const WNOHANG = 1;
+const IOVEC_SIZE = 16;
+/** Most ranges one process_vm_readv call takes (IOV_MAX). */
+export const MAX_READ_RANGES = 1024;
 export const SIGTRAP = 5;
 export const SIGSTOP = 19;
+const SCHED_OTHER = 0;
+const SCHED_FIFO = 1;
+/** The lowest real-time priority: above every normal thread, below the kernel's own. */
+const REALTIME_PRIORITY = 1;
 
 /** One `waitpid` result, decoded. */
 export type WaitStatus =
@@ -32,6 +40,19 @@ export interface SysApi {
   ptraceBuf(req: number, tid: number, buf: Buffer): void;
   /** Blocking waitpid(tid, __WALL). */
   waitTid(tid: number): WaitStatus;
+  /** waitpid(tid, __WALL | WNOHANG): undefined while the thread has nothing to report. */
+  pollTid(tid: number): WaitStatus | undefined;
+  /**
+   * Puts the calling thread in SCHED_FIFO (true) or back in SCHED_OTHER (false); false if
+   * the kernel refused. While the target is frozen the tool must not wait behind the
+   * target's own runnable threads for a CPU.
+   */
+  setRealtime(on: boolean): boolean;
+  /**
+   * process_vm_readv: reads the remote ranges, back to back, into `into` (at most IOV_MAX
+   * ranges). Returns the bytes read; it stops at the first range that cannot be read.
+   */
+  readRanges(pid: number, ranges: readonly { addr: number; len: number }[], into: Buffer): number;
 }
 
 export function errnoName(n: number): string {
@@ -55,6 +76,10 @@ export function loadSysApi(): SysApi {
   const ptraceInt = libc.func('long ptrace(long request, int pid, uintptr_t addr, uintptr_t data)');
   const ptracePtr = libc.func('ptrace', 'long', ['long', 'int', 'uintptr_t', 'void *']);
   const waitpid = libc.func('int waitpid(int pid, void *status, int options)');
+  const schedSetscheduler = libc.func('int sched_setscheduler(int pid, int policy, void *param)');
+  const processVmReadv = libc.func('long process_vm_readv(int pid, void *local, unsigned long liovcnt, void *remote, unsigned long riovcnt, unsigned long flags)');
+  // Reused by every waitTid call of this SysApi: one allocation less per thread in the freeze.
+  const st = Buffer.alloc(4);
 
   function fail(req: number, tid: number, err: number): never {
     const name = errnoName(err);
@@ -66,7 +91,8 @@ export function loadSysApi(): SysApi {
 
   return {
     ptrace(req, tid, addr, data, tolerate = []) {
-      koffi.errno(0);
+      // No PEEK requests go through here, so -1 always means failure and errno is only read
+      // then: this runs once or twice per thread while the process is frozen.
       const r = Number(ptraceInt(req, tid, addr, data));
       if (r !== -1) return 0;
       const err = koffi.errno();
@@ -74,19 +100,44 @@ export function loadSysApi(): SysApi {
       return fail(req, tid, err);
     },
     ptraceBuf(req, tid, buf) {
-      koffi.errno(0);
       if (Number(ptracePtr(req, tid, 0, buf)) === -1) fail(req, tid, koffi.errno());
     },
     waitTid(tid) {
-      const st = Buffer.alloc(4);
       for (;;) {
-        koffi.errno(0);
         const r = waitpid(tid, st, WALL) as number;
         if (r === tid) return decodeWaitStatus(st.readInt32LE(0));
         const err = koffi.errno();
         if (r === -1 && errnoName(err) === 'EINTR') continue;
         throw new TscareError('PTRACE_FAILED', `waitpid(${tid}) failed: ${errnoName(err)}`);
       }
+    },
+    pollTid(tid) {
+      for (;;) {
+        const r = waitpid(tid, st, WALL | WNOHANG) as number;
+        if (r === tid) return decodeWaitStatus(st.readInt32LE(0));
+        if (r === 0) return undefined;
+        const err = koffi.errno();
+        if (errnoName(err) === 'EINTR') continue;
+        throw new TscareError('PTRACE_FAILED', `waitpid(${tid}, WNOHANG) failed: ${errnoName(err)}`);
+      }
+    },
+    readRanges(pid, ranges, into) {
+      // struct iovec { void *iov_base; size_t iov_len; }: one local vector for the whole buffer.
+      const local = Buffer.alloc(IOVEC_SIZE);
+      local.writeBigUInt64LE(BigInt(koffi.address(into)), 0);
+      local.writeBigUInt64LE(BigInt(into.length), 8);
+      const remote = Buffer.alloc(IOVEC_SIZE * ranges.length);
+      ranges.forEach((r, i) => {
+        remote.writeBigUInt64LE(BigInt(r.addr), i * IOVEC_SIZE);
+        remote.writeBigUInt64LE(BigInt(r.len), i * IOVEC_SIZE + 8);
+      });
+      const n = Number(processVmReadv(pid, local, 1, remote, ranges.length, 0));
+      return n < 0 ? 0 : n;
+    },
+    setRealtime(on) {
+      const param = Buffer.alloc(4);
+      param.writeInt32LE(on ? REALTIME_PRIORITY : 0);
+      return schedSetscheduler(0, on ? SCHED_FIFO : SCHED_OTHER, param) === 0;
     },
   };
 }

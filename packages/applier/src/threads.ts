@@ -20,7 +20,7 @@ export interface FrozenProcess {
   pid: number;
   /** In /proc/PID/task order; the first one runs injected code. */
   threads: FrozenThread[];
-  /** process.hrtime.bigint() when the first thread was stopped. */
+  /** process.hrtime.bigint() just before the first thread was asked to stop. */
   frozenAt: bigint;
 }
 
@@ -36,13 +36,13 @@ export function listTasks(pid: number): number[] {
 }
 
 /** Seizes a thread and asks it to stop; false if the thread vanished meanwhile. */
-function requestStop(sys: SysApi, tid: number): boolean {
+export function requestStop(sys: SysApi, tid: number): boolean {
   if (sys.ptrace(PTRACE_SEIZE, tid, 0, 0, ['ESRCH']) !== 0) return false;
   return sys.ptrace(PTRACE_INTERRUPT, tid, 0, 0, ['ESRCH']) === 0;
 }
 
 /** Waits for the stop requested by requestStop; undefined if the thread exited instead. */
-function awaitStop(sys: SysApi, tid: number): FrozenThread | undefined {
+export function awaitStop(sys: SysApi, tid: number): FrozenThread | undefined {
   const st = sys.waitTid(tid);
   if (st.kind !== 'stopped') return undefined;
   // event != 0 is our interrupt (or a group stop). A signal-delivery stop may come first:
@@ -65,12 +65,13 @@ export function freezeProcess(sys: SysApi, pid: number): FrozenProcess {
           hint: 'try again when the process is less busy',
         });
       }
+      // The clock starts before the first request: that thread stops as soon as it is asked.
+      if (frozen.frozenAt === 0n) frozen.frozenAt = process.hrtime.bigint();
       // Ask every thread first, then collect the stops: the threads stop in parallel.
       const asked = fresh.filter((tid) => {
         seen.add(tid);
         return requestStop(sys, tid);
       });
-      if (frozen.frozenAt === 0n && asked.length > 0) frozen.frozenAt = process.hrtime.bigint();
       for (const tid of asked) {
         const t = awaitStop(sys, tid);
         if (t) frozen.threads.push(t);
@@ -84,6 +85,26 @@ export function freezeProcess(sys: SysApi, pid: number): FrozenProcess {
     throw new TscareError('PROCESS_NOT_FOUND', `process ${pid} has no thread left to stop`);
   }
   return frozen;
+}
+
+/** Stops the threads that appeared since the freeze (a thread that ran may have created some). */
+export function freezeNewThreads(sys: SysApi, frozen: FrozenProcess): void {
+  const known = new Set(frozen.threads.map((t) => t.tid));
+  for (let round = 0; round < MAX_LISTING_ROUNDS; round++) {
+    const fresh = listTasks(frozen.pid).filter((t) => !known.has(t));
+    if (fresh.length === 0) return;
+    const asked = fresh.filter((tid) => {
+      known.add(tid);
+      return requestStop(sys, tid);
+    });
+    for (const tid of asked) {
+      const t = awaitStop(sys, tid);
+      if (t) frozen.threads.push(t);
+    }
+  }
+  throw new TscareError('PROCESS_UNSTABLE', `process ${frozen.pid} keeps creating threads; could not stop them all`, {
+    hint: 'try again when the process is less busy',
+  });
 }
 
 /** Detaches every thread; returns process.hrtime.bigint() after the last one resumed. */

@@ -6,7 +6,12 @@ import { DEFAULT_RETRY, runFrozenWhenSafe, type RetryPolicy } from './safe-freez
 import type { CodeRange } from './safety.js';
 import type { SysApi } from './sys.js';
 import { ownerOf, snapshotTarget, type TargetSnapshot } from './target.js';
-import { jumpBytes, removeFrozen } from './write-patch.js';
+import { jumpBytes, revertFrozen } from './write-patch.js';
+import { stubSite, withOneThread } from './one-thread.js';
+import { STUB_SIZE } from './remote-exec.js';
+import { unmapPatch } from './stage-patch.js';
+import { buildUnwindTables, type EhFrameCache, type PatchCode } from './unwind.js';
+import { directCallReturns } from './call-sites.js';
 import type { KpatchInfoEntry } from '@tscare/kpatch';
 
 export interface UnpatchRequest {
@@ -16,9 +21,10 @@ export interface UnpatchRequest {
   only?: string[];
   retry?: RetryPolicy;
   elfCache?: ElfCache;
+  ehCache?: EhFrameCache;
 }
 
-export type UnpatchOutcome = { kind: 'removed'; objects: number; frozenUs: number; attempts: number };
+export type UnpatchOutcome = { kind: 'removed'; objects: number; frozenUs: number; attempts: number; warnings: string[]; notes: string[] };
 
 interface Removal {
   patch: AppliedPatch;
@@ -61,6 +67,29 @@ function selectRemovals(snap: TargetSnapshot, req: UnpatchRequest): Removal[] {
   return out;
 }
 
+/** The patch's mapping and the call sites that lead into it, for unwinding through its code. */
+function patchCode(snap: TargetSnapshot, r: Removal): PatchCode {
+  const owner = ownerOf(snap, r.patch);
+  const replaced = r.info.filter((e) => !(e.daddr === 0 && e.dlen === 0)).map((e) => e.daddr);
+  return { start: r.patch.base, end: r.patch.base + r.patch.header.kpatch_total_mem_sz, returns: owner ? directCallReturns(owner, replaced) : new Set() };
+}
+
+/** munmap of each removed patch, with one thread stopped; a failure leaves a harmless unused mapping. */
+function unmapRemoved(sys: SysApi, snap: TargetSnapshot, removals: readonly Removal[]): string[] {
+  const warnings: string[] = [];
+  withOneThread(sys, snap.pid, (thread) => {
+    const rc = { sys, mem: snap.mem, thread, stubAddr: stubSite(snap.objects, STUB_SIZE) };
+    for (const r of removals) {
+      try {
+        unmapPatch(rc, r.patch.base, r.patch.header.kpatch_total_mem_sz);
+      } catch (e) {
+        warnings.push(`patch ${r.patch.header.id} was removed but its memory at 0x${r.patch.base.toString(16)} could not be unmapped: ${(e as Error).message}`);
+      }
+    }
+  });
+  return warnings;
+}
+
 export function unpatchProcess(sys: SysApi, req: UnpatchRequest): UnpatchOutcome {
   const snap = snapshotTarget(req.pid, true, req.elfCache);
   try {
@@ -76,17 +105,19 @@ export function unpatchProcess(sys: SysApi, req: UnpatchRequest): UnpatchOutcome
       ...r.info.map((e, i) => ({ start: e.saddr, end: e.saddr + e.slen, name: `${r.names[i]} (patch ${req.id})` })),
       { start: r.patch.base, end: r.patch.base + r.patch.header.kpatch_total_mem_sz, name: `patch ${req.id} mapping` },
     ]);
-    const run = runFrozenWhenSafe(sys, req.pid, snap.mem, snap.vmas, ranges, req.retry ?? DEFAULT_RETRY, (frozen) => {
+    const tables = buildUnwindTables(snap.objects, req.ehCache);
+    tables.patchCode = removals.map((r) => patchCode(snap, r));
+    const writes = removals.flatMap((r) => r.info.filter((e) => !(e.daddr === 0 && e.dlen === 0)).map((e) => e.daddr));
+    const ctx = { sys, pid: req.pid, mem: snap.mem, vmas: snap.vmas, tables, writes };
+    const run = runFrozenWhenSafe(ctx, ranges, req.retry ?? DEFAULT_RETRY, () => {
       for (const r of removals) {
         checkStillOurs(snap, r);
-        const { base, header } = r.patch;
-        const owner = ownerOf(snap, r.patch);
-        const stub = owner?.vmas.find((v) => v.perms[2] === 'x');
-        if (!stub) throw new TscareError('NO_EXECUTABLE_MAPPING', `object of patch ${req.id} has no executable mapping`);
-        removeFrozen({ sys, mem: snap.mem, thread: frozen.threads[0], stubAddr: stub.start }, base, header.user_undo, header.kpatch_total_mem_sz, r.info);
+        revertFrozen(snap.mem, r.patch.base, r.patch.header.user_undo, r.info);
       }
     });
-    return { kind: 'removed', objects: removals.length, frozenUs: run.frozenUs, attempts: run.attempts };
+    // No thread is in the patch and no jump leads there any more: unmapping can wait for the thaw.
+    const warnings = unmapRemoved(sys, snap, removals);
+    return { kind: 'removed', objects: removals.length, frozenUs: run.frozenUs, attempts: run.attempts, warnings, notes: run.notes };
   } finally {
     snap.mem.close();
   }
