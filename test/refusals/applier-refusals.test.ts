@@ -93,7 +93,14 @@ describe('tscare-ctl refuses bad requests and leaves the target untouched', () =
     expect(again.stderr).toContain('error PATCH_ALREADY_APPLIED:');
     expect(again.stderr).toContain('0001');
     expect(target.maps()).toBe(mapsBefore);
-    const info = runOk(tool('tscare-ctl'), ['info', '-p', pid]).stdout;
+    let info = runOk(tool('tscare-ctl'), ['info', '-p', pid]).stdout;
+    expect(info).toContain(`${'Applied patch number:'.padEnd(25)} 1\n`);
+
+    // From a storage directory (-p all, at boot, after installs) it is done, not an error.
+    const fromDir = runOk(tool('tscare-ctl'), ['patch', '-p', pid, path.dirname(built.kpatch)]);
+    expect(fromDir.stdout).toContain(`No patch(es) applicable to PID '${pid}' have been found`);
+    expect(target.maps()).toBe(mapsBefore);
+    info = runOk(tool('tscare-ctl'), ['info', '-p', pid]).stdout;
     expect(info).toContain(`${'Applied patch number:'.padEnd(25)} 1\n`);
 
     runOk(tool('tscare-ctl'), ['unpatch', '-p', pid, '-i', '0001']);

@@ -39,7 +39,10 @@ export interface PatchRequest {
   ehCache?: EhFrameCache;
 }
 
-/** Objects of the process paired with their patch; a single file that fits nothing is an error. */
+/**
+ * Objects of the process paired with the patch still to apply to them. A single file that
+ * fits nothing, or that is already applied, is an error.
+ */
 function pairPatches(snap: TargetSnapshot, storage: Storage): { object: MappedObject; found: FoundPatch }[] {
   const pairs: { object: MappedObject; found: FoundPatch }[] = [];
   const seen = new Set<string>();
@@ -57,15 +60,16 @@ function pairPatches(snap: TargetSnapshot, storage: Storage): { object: MappedOb
       `${storage.path} is for build id ${storage.patch.kp.header.buildid}, but no object of pid ${snap.pid} has it (executable ${exe ? `${exe.name} has ${buildIdKey(exe.buildId) || 'no build id'}` : 'unknown'}; objects: ${ids.join(', ')})`,
       { hint: 'build the patch against the binary that is running (same build id); the process was not touched' });
   }
-  for (const { object, found } of pairs) {
+  return pairs.filter(({ object, found }) => {
     const dup = snap.applied.find((a) => a.header.id === found.kp.header.id && ownerOf(snap, a) === object);
-    if (dup) {
-      throw new TscareError('PATCH_ALREADY_APPLIED', `patch ${found.kp.header.id} is already applied to ${object.name} in pid ${snap.pid} (at 0x${dup.base.toString(16)})`, {
-        hint: `unpatch it first: tscare-ctl unpatch -p ${snap.pid} -i ${found.kp.header.id}`,
-      });
-    }
-  }
-  return pairs;
+    if (dup === undefined) return true;
+    // Storage directories are applied again and again (-p all, at boot, after each package
+    // install): what is already there is done, not an error. A file named by hand is.
+    if (storage.kind === 'dir') return false;
+    throw new TscareError('PATCH_ALREADY_APPLIED', `patch ${found.kp.header.id} is already applied to ${object.name} in pid ${snap.pid} (at 0x${dup.base.toString(16)})`, {
+      hint: `unpatch it first: tscare-ctl unpatch -p ${snap.pid} -i ${found.kp.header.id}`,
+    });
+  });
 }
 
 /** Runs the IFUNC resolvers the patches need, in one stopped thread while the others go on. */
