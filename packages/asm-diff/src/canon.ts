@@ -15,8 +15,13 @@ const SKIPPED_DIRECTIVES = new Set(['.globl', '.global']);
 export function canonicalForm(m: FileModel, b: Block, outside: KeyFn): string[] {
   const stmts = statementsOf(m, b);
   const local = new Map<string, string>();
+  let debugLabels = 0;
   for (const s of stmts) {
-    if (s.kind === 'label' && !isIgnorable(s)) local.set(s.name, `\u0001${local.size}`);
+    if (s.kind !== 'label') continue;
+    // Debug labels (`.LFB`, `.LVL`, ...) are numbered apart, so that adding or removing one
+    // does not renumber the real labels; C++ exception tables refer to `.LFB` inside the block.
+    if (isIgnorable(s)) local.set(s.name, `\u0003${debugLabels++}`);
+    else local.set(s.name, `\u0001${local.size - debugLabels}`);
   }
   if (b.kind === 'variable' && !local.has(b.name)) local.set(b.name, `\u0001${local.size}`);
   const key = (sym: string): string => local.get(sym) ?? outside(sym);
@@ -25,8 +30,8 @@ export function canonicalForm(m: FileModel, b: Block, outside: KeyFn): string[] 
     if (isIgnorable(s) || isSectionDirective(s)) continue;
     const sec = s.section.exec ? 'X' : s.section.name;
     if (s.kind === 'label') out.push(`${sec}|${key(s.name)}:`);
-    else if (s.kind === 'directive' && !SKIPPED_DIRECTIVES.has(s.name)) out.push(`${sec}|${s.name} ${mapSymbols(s.args.join(','), key)}`);
-    else if (s.kind === 'instruction') out.push(`${sec}|${s.mnemonic} ${mapSymbols(s.operands.join(','), key)}`);
+    else if (s.kind === 'directive' && !SKIPPED_DIRECTIVES.has(s.name)) out.push(`${sec}|${s.name} ${mapSymbols(s.argText, key)}`);
+    else if (s.kind === 'instruction') out.push(`${sec}|${s.mnemonic} ${mapSymbols(s.operandText, key)}`);
   }
   return out;
 }

@@ -3,7 +3,7 @@
  * change top-level statements). Each error names the symbol, the reason and a hint.
  */
 import { TscareError } from '@tscare/errors';
-import { isAutoName, isSectionDirective, mapSymbols } from 'gnu-as-parser';
+import { isAutoName, isSectionDirective, mapSymbols, type VariableBlock } from 'gnu-as-parser';
 import { canonicalForm, firstDifference, sameForm } from './canon.js';
 import { identityKey, keyFor1, type Correlation } from './correlate.js';
 import { isIgnorable } from './ignorable.js';
@@ -20,6 +20,16 @@ function checkPairs(m0: FileModel, m1: FileModel, corr: Correlation): void {
     const b = canonicalForm(m1, v1, key1);
     if (sameForm(a, b)) continue;
     const tls = isTlsVariable(m0, v0);
+    const size0 = variableSize(m0, v0);
+    const size1 = variableSize(m1, v1);
+    if (size0 !== size1) {
+      throw new TscareError(
+        tls ? 'DIFF_TLS_CHANGED' : 'DIFF_VAR_CHANGED',
+        `${tls ? 'thread-local ' : ''}variable '${v0.name}' changed its size from ${size0 ?? '?'} to ${size1 ?? '?'} bytes ` +
+          `between ${m0.name} and ${m1.name} (a changed struct layout or array length?)`,
+        { hint: `${DATA_HINT}; code that uses the new layout must not run against the old object` },
+      );
+    }
     throw new TscareError(
       tls ? 'DIFF_TLS_CHANGED' : 'DIFF_VAR_CHANGED',
       `${tls ? 'thread-local ' : ''}variable '${v0.name}' changed its initial value, size or section between ` +
@@ -27,6 +37,16 @@ function checkPairs(m0: FileModel, m1: FileModel, corr: Correlation): void {
       { hint: DATA_HINT },
     );
   }
+}
+
+/** The byte size a variable declares (`.size V, N` or `.comm V,N,A`), when it is a plain number. */
+function variableSize(m: FileModel, v: VariableBlock): string | undefined {
+  for (const st of statementsOf(m, v)) {
+    if (st.kind !== 'directive') continue;
+    if (st.name === '.size' && st.args[0] === v.name) return st.args[1];
+    if ((st.name === '.comm' || st.name === '.lcomm') && st.args[0] === v.name) return st.args[1];
+  }
+  return undefined;
 }
 
 function checkRemoved(m0: FileModel, m1: FileModel, corr: Correlation): void {
@@ -91,7 +111,11 @@ function checkTopLevel(m0: FileModel, m1: FileModel, corr: Correlation): void {
 
 /** An empty original (`/dev/null`, as LibcarePlus allows): everything in the patched file is new. */
 export function isEmptyFile(m: FileModel): boolean {
-  return m.file.statements.every((s) => s.kind === 'blank' || s.kind === 'comment');
+  for (let i = 0; i < m.file.statementCount; i++) {
+    const kind = m.file.statementAt(i).kind;
+    if (kind !== 'blank' && kind !== 'comment') return false;
+  }
+  return true;
 }
 
 export function checkSafety(m0: FileModel, m1: FileModel, corr: Correlation): void {

@@ -8,6 +8,7 @@ import { canonicalForm, type KeyFn } from './canon.js';
 import { propagateCloneChanges } from './clone-abi.js';
 import { sameCodeModuloLines } from './line-number.js';
 import { statementsOf, type FileModel } from './model.js';
+import { sameFunctionText } from './same-text.js';
 
 export interface FunctionPair {
   readonly f0: FunctionBlock;
@@ -80,6 +81,18 @@ function referrers(m: FileModel): Map<string, string> {
   return new Map([...refs].map(([k, v]) => [k, [...v].sort().join(',')]));
 }
 
+/** Who refers to what, in each file: computed only if a tie must be broken (a full scan of both files). */
+interface Referrers {
+  readonly r0: () => Map<string, string>;
+  readonly r1: () => Map<string, string>;
+}
+
+function lazyReferrers(m0: FileModel, m1: FileModel): Referrers {
+  let r0: Map<string, string> | undefined;
+  let r1: Map<string, string> | undefined;
+  return { r0: () => (r0 ??= referrers(m0)), r1: () => (r1 ??= referrers(m1)) };
+}
+
 /** One pass pairing unpaired gcc-named blocks whose content is equal; returns whether it paired any. */
 function pairByContent<B extends FunctionBlock | VariableBlock>(
   st: State,
@@ -87,7 +100,7 @@ function pairByContent<B extends FunctionBlock | VariableBlock>(
   list1: readonly B[],
   isPaired1: (b: B) => boolean,
   pair: (b0: B, b1: B) => void,
-  refs: { r0: Map<string, string>; r1: Map<string, string> },
+  refs: Referrers,
 ): boolean {
   const key1 = keyFor1(st.m1, st.map10);
   const index = new Map<string, B[]>();
@@ -102,8 +115,8 @@ function pairByContent<B extends FunctionBlock | VariableBlock>(
     const k = b0.humanName + '\n' + canonicalForm(st.m0, b0, identity).join('\n');
     const cands = index.get(k);
     if (!cands || cands.length === 0) continue;
-    const want = refs.r0.get(b0.name);
-    const pick = cands.findIndex((c) => refs.r1.get(c.name) === want);
+    // Several equal candidates (e.g. two `static int n = 0;`): prefer the one used by the same functions.
+    const pick = cands.length === 1 ? 0 : cands.findIndex((c) => refs.r1().get(c.name) === refs.r0().get(b0.name));
     const [chosen] = cands.splice(pick < 0 ? 0 : pick, 1);
     pair(b0, chosen);
     progress = true;
@@ -141,7 +154,7 @@ export function correlate(m0: FileModel, m1: FileModel): Correlation {
   const st: State = { m0, m1, map10: new Map(), funcs: new Map(), vars: new Map(), paired0: new Set() };
   pairByName(st);
   const aliasPairs = pairAliases(m0, m1, st.map10);
-  const refs = { r0: referrers(m0), r1: referrers(m1) };
+  const refs = lazyReferrers(m0, m1);
   for (;;) {
     const v = pairByContent(st, m0.variables, m1.variables, (b) => st.vars.has(b), (a, b) => pairVariables(st, a, b), refs);
     const f = pairByContent(st, m0.functions, m1.functions, (b) => st.funcs.has(b), (a, b) => pairFunctions(st, a, b), refs);
@@ -154,7 +167,7 @@ export function correlate(m0: FileModel, m1: FileModel): Correlation {
   for (const f0 of m0.functions) {
     const f1 = byF0.get(f0);
     if (!f1) continue;
-    const changed = !sameCodeModuloLines(canonicalForm(m0, f0, identity), canonicalForm(m1, f1, key1));
+    const changed = !sameFunctionText(m0, f0, m1, f1, st.map10) && !sameCodeModuloLines(canonicalForm(m0, f0, identity), canonicalForm(m1, f1, key1));
     functionPairs.push({ f0, f1, changed, replaceEntry: true });
   }
   return {

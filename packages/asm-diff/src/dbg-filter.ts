@@ -12,7 +12,7 @@ export function filterDebug(text: string, fileName: string): string {
   const kept: string[] = [];
   let before = '.text';
   for (const line of file.lines) {
-    const stmts = line.statementIndexes.map((i) => file.statements[i]);
+    const stmts = file.statements.slice(line.firstStatement, line.firstStatement + line.statementCount);
     const blank = stmts.every((s) => s.kind === 'blank');
     let droppable = !blank;
     for (const s of stmts) {

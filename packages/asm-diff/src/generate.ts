@@ -46,7 +46,7 @@ function emitChanged(ctx: EmitContext, m0: FileModel, m1: FileModel, p: Function
   const name = p.f0.name;
   const newsym = `${name}.kpatch`;
   if (p.replaceEntry) add(ins.before, endOfOriginal(m0, p), [`${name}.Lfe:`]);
-  const lastLine = m0.file.statements[p.f0.last].line - 1;
+  const lastLine = m0.file.statementAt(p.f0.last).line - 1;
   add(ins.after, lastLine, [
     '#---------- kpatch begin ---------',
     ...emitCopy(ctx, m1, p.f1, rename, { dropBinding: true, endLabel: `${name}.kpatch_end` }),
@@ -78,21 +78,48 @@ function emitNew(ctx: EmitContext, m1: FileModel, corr: Correlation, rename: Ren
  * file's `.file`, `.ident` and `.note.*` lines (the GNU-stack note keeps the stack non-executable).
  */
 function fileMarkers(m1: FileModel): string[] {
-  return m1.file.statements
+  return m1.file
+    .statementRange(0, m1.file.statementCount - 1)
     .filter((s) => s.kind === 'directive' && (/^\.(file|ident)$/.test(s.name) && s.args.length === 1 || (s.name === '.section' && s.section.name.startsWith('.note'))))
     .map((s) => `\t${s.text}`);
 }
 
+/**
+ * The text of an `unchanged` result: the original, byte for byte. An empty original (a new
+ * file) whose patched file defines nothing still gets the patched file's markers, so that its
+ * object keeps `.note.GNU-stack` (without it the linker makes the patch's stack executable).
+ */
+function unchangedText(original: string, m0: FileModel, m1: FileModel): string {
+  if (!isEmptyFile(m0) || isEmptyFile(m1)) return original;
+  return [...original.split('\n').filter((l) => l !== ''), ...fileMarkers(m1)].join('\n') + '\n';
+}
+
+/** The original text with the insertions put in at line boundaries (the text itself is not split). */
 function weave(original: string, ins: Insertions, tail: string[]): string {
-  const lines = original.split('\n');
-  const hasFinalNewline = lines.length > 1 && lines[lines.length - 1] === '';
-  const body = hasFinalNewline ? lines.slice(0, -1) : lines;
-  const out: string[] = [];
-  body.forEach((raw, i) => {
-    out.push(...(ins.before.get(i) ?? []), raw, ...(ins.after.get(i) ?? []));
-  });
-  out.push(...tail);
-  return out.join('\n') + (hasFinalNewline || original === '' ? '\n' : '');
+  const at = [...new Set([...ins.before.keys(), ...ins.after.keys()])].sort((a, b) => a - b);
+  const parts: string[] = [];
+  let line = 0;
+  let pos = 0;
+  let copied = 0;
+  for (const target of at) {
+    while (line < target) {
+      pos = original.indexOf('\n', pos) + 1;
+      line++;
+    }
+    const lineEnd = original.indexOf('\n', pos);
+    const end = lineEnd < 0 ? original.length : lineEnd;
+    parts.push(original.slice(copied, pos), ...(ins.before.get(target) ?? []).map((t) => t + '\n'), original.slice(pos, end));
+    const after = ins.after.get(target) ?? [];
+    parts.push(...after.map((t) => '\n' + t));
+    copied = end;
+  }
+  parts.push(original.slice(copied));
+  if (!original.endsWith('\n') && original !== '') parts.push('\n');
+  // Merged text is always newline-terminated, whatever the original's last line was: gas
+  // warns "end of file not at end of a line" otherwise (an empty or comment-only original
+  // of a new file, or a hand-written file without its final newline).
+  parts.push(...tail.map((t) => t + '\n'));
+  return parts.join('');
 }
 
 export function generateMergedAssembly(original: string, patched: string, opts: GensrcOptions): GensrcResult {
@@ -102,7 +129,7 @@ export function generateMergedAssembly(original: string, patched: string, opts: 
   checkSafety(m0, m1, corr);
   const report = makeReport(corr);
   if (report.changed.length === 0 && report.added.length === 0 && report.newVariables.length === 0 && corr.newAliases.length === 0) {
-    return { kind: 'unchanged', text: original, report };
+    return { kind: 'unchanged', text: unchangedText(original, m0, m1), report };
   }
   const rename = makeRename(corr);
   const ctx: EmitContext = { pageShift: opts.pageShift ?? 12, dataOpened: false, strtabCount: 0 };

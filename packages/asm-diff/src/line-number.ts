@@ -18,7 +18,7 @@ const LINE_ARGUMENT: ReadonlyMap<string, RegExp> = new Map([
   ['object_class_dynamic_cast_assert', CX],
 ]);
 
-const LINE_MOVE = /^X\|mov[lw]? \$(\d+),(%\w+)$/;
+const LINE_MOVE = /^X\|mov[lw]? \$(\d+),\s*(%\w+)$/;
 const CALL = /^X\|(?:call|jmp) ([\w.]+)(?:@PLT)?$/;
 const WINDOW = 15;
 

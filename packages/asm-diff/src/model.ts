@@ -9,6 +9,8 @@ import {
   type Statement,
   type VariableBlock,
 } from 'gnu-as-parser';
+import { isDebugLabel } from './ignorable.js';
+import { lineStarts } from './same-text.js';
 
 export type DefiningBlock = FunctionBlock | VariableBlock | AliasBlock;
 
@@ -22,6 +24,8 @@ export interface FileModel {
   readonly aliases: readonly AliasBlock[];
   /** Symbol → the block that defines it (a function's labels belong to the function). */
   readonly owner: ReadonlyMap<string, DefiningBlock>;
+  /** Offset of the start of each line (index 0 = line 1). */
+  readonly lineStarts: Int32Array;
 }
 
 export function buildModel(text: string, name: string): FileModel {
@@ -34,7 +38,8 @@ export function buildModel(text: string, name: string): FileModel {
   for (const b of blocks) {
     if (b.kind === 'function') {
       functions.push(b);
-      for (const l of b.labels) owner.set(l, b);
+      // Debug labels (.LVL, .LBB...) are only named by debug sections: no owner needed.
+      for (const l of b.labels) if (!isDebugLabel(l)) owner.set(l, b);
     } else if (b.kind === 'variable') {
       variables.push(b);
       owner.set(b.name, b);
@@ -44,11 +49,11 @@ export function buildModel(text: string, name: string): FileModel {
       owner.set(b.name, b);
     }
   }
-  return { name, text, file, blocks, functions, variables, aliases, owner };
+  return { name, text, file, blocks, functions, variables, aliases, owner, lineStarts: lineStarts(text) };
 }
 
 export function statementsOf(m: FileModel, b: Block): readonly Statement[] {
-  return m.file.statements.slice(b.first, b.last + 1);
+  return m.file.statementRange(b.first, b.last);
 }
 
 /** The section a variable's data lives in (the section of its label, or `.bss` for `.comm`). */

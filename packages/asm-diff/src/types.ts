@@ -20,6 +20,11 @@ export interface DiffReport {
   newVariables: string[];
 }
 
+/**
+ * `unchanged`: nothing to patch; `text` is the original byte for byte (for an empty original,
+ * i.e. a new file, the patched file's `.file`/`.ident`/`.note` lines so its object keeps the
+ * GNU-stack note). `merged`: the original plus `.kpatch` sections, always newline-terminated.
+ */
 export type GensrcResult =
   | { kind: 'unchanged'; text: string; report: DiffReport }
   | { kind: 'merged'; text: string; report: DiffReport };

@@ -3,6 +3,9 @@
  * `.set` aliases, standalone attribute lines and everything else.
  */
 import type { AsmFile, DirectiveStatement, Statement } from './types.js';
+
+/** Statement access by index (an `AsmFile`): statements are made on access, not stored. */
+type Statements = Pick<AsmFile, 'statementCount' | 'statementAt' | 'statementRange'>;
 import { humanName } from './symbols.js';
 
 interface Span {
@@ -89,20 +92,20 @@ function typedAsFunction(s: Statement, name?: string): string | undefined {
   return name === undefined || sym === name ? sym : undefined;
 }
 
-function labelsIn(all: readonly Statement[], first: number, last: number): string[] {
+function labelsIn(all: Statements, first: number, last: number): string[] {
   const out: string[] = [];
   for (let i = first; i <= last; i++) {
-    const s = all[i];
+    const s = all.statementAt(i);
     if (s.kind === 'label') out.push(s.name);
   }
   return out;
 }
 
 /** End of a function starting at label index `start`: its `.size`, and those of its `.cold` parts. */
-function functionEnd(all: readonly Statement[], start: number, name: string): number {
+function functionEnd(all: Statements, start: number, name: string): number {
   const open = new Set([name]);
-  for (let i = start + 1; i < all.length; i++) {
-    const s = all[i];
+  for (let i = start + 1; i < all.statementCount; i++) {
+    const s = all.statementAt(i);
     const typed = typedAsFunction(s);
     if (typed !== undefined && typed.startsWith(name + '.')) open.add(typed);
     if (s.kind === 'directive' && s.name === '.size') {
@@ -110,14 +113,14 @@ function functionEnd(all: readonly Statement[], start: number, name: string): nu
       if (open.size === 0) return i;
     }
   }
-  return all.length - 1;
+  return all.statementCount - 1;
 }
 
 /** End of a variable starting at label index `start`: the data lines that follow it. */
-function variableEnd(all: readonly Statement[], start: number, name: string): number {
+function variableEnd(all: Statements, start: number, name: string): number {
   let end = start;
-  for (let i = start + 1; i < all.length; i++) {
-    const s = all[i];
+  for (let i = start + 1; i < all.statementCount; i++) {
+    const s = all.statementAt(i);
     if (s.kind === 'directive' && (DATA_DIRECTIVES.has(s.name) || (s.name === '.size' && firstArg(s) === name))) end = i;
     else break;
   }
@@ -125,39 +128,45 @@ function variableEnd(all: readonly Statement[], start: number, name: string): nu
 }
 
 export function cutBlocks(file: AsmFile): Block[] {
-  const all = file.statements;
+  const all: Statements = file;
   const blocks: Block[] = [];
+  // [unassigned, preludeStart): statements no block claims (flushed as other/attribute blocks);
+  // [preludeStart, i): a possible prelude of the next function or variable.
+  let unassigned = 0;
   let preludeStart = 0;
-  const flush = (upTo: number): void => flushPrelude(all, preludeStart, upTo, blocks);
+  let attributes: AttributeBlock[] = [];
   let i = 0;
-  while (i < all.length) {
-    const s = all[i];
-    const made = isPrelude(s) ? undefined : blockAt(all, preludeStart, i);
-    if (made) {
-      blocks.push(made);
-      i = made.last + 1;
-      preludeStart = i;
-    } else if (isPrelude(s)) {
+  while (i < all.statementCount) {
+    const s = all.statementAt(i);
+    if (isPrelude(s)) {
+      if (isAttribute(s)) attributes.push({ kind: 'attribute', first: i, last: i, name: `${s.name} ${s.argText}` });
       i++;
-    } else {
-      flush(i + 1);
-      i++;
-      preludeStart = i;
+      continue;
     }
+    const made = blockAt(all, preludeStart, i, s);
+    if (made) {
+      flushUnclaimed(unassigned, preludeStart, attributes, blocks);
+      blocks.push(made);
+      attributes = [];
+      i = made.last + 1;
+      unassigned = i;
+    } else {
+      i++;
+    }
+    preludeStart = i;
   }
-  flush(all.length);
+  flushUnclaimed(unassigned, all.statementCount, attributes, blocks);
   return mergeOthers(blocks);
 }
 
-function blockAt(all: readonly Statement[], first: number, i: number): Block | undefined {
-  const s = all[i];
+function blockAt(all: Statements, first: number, i: number, s: Statement): Block | undefined {
   if (s.kind === 'label') {
-    const prelude = all.slice(first, i);
+    const prelude = all.statementRange(first, i - 1);
     if (s.section.exec && prelude.some((p) => typedAsFunction(p, s.name) !== undefined)) {
       const last = functionEnd(all, i, s.name);
       const functionSymbols = [s.name];
       for (let k = i; k <= last; k++) {
-        const t = typedAsFunction(all[k]);
+        const t = typedAsFunction(all.statementAt(k));
         if (t !== undefined && t.startsWith(s.name + '.')) functionSymbols.push(t);
       }
       return { kind: 'function', first, last, name: s.name, humanName: humanName(s.name), functionSymbols, labels: labelsIn(all, first, last) };
@@ -179,24 +188,34 @@ function blockAt(all: readonly Statement[], first: number, i: number): Block | u
   return undefined;
 }
 
-/** Pending prelude lines that no block claimed: `.globl`/`.weak` lines become attribute blocks. */
-function flushPrelude(all: readonly Statement[], from: number, to: number, out: Block[]): void {
-  for (let k = from; k < to; k++) {
-    const s = all[k];
-    if (s.kind === 'directive' && (s.name === '.globl' || s.name === '.global' || s.name === '.weak')) {
-      out.push({ kind: 'attribute', first: k, last: k, name: `${s.name} ${s.argText}` });
-    } else {
-      out.push({ kind: 'other', first: k, last: k });
-    }
-  }
+function isAttribute(s: Statement): s is DirectiveStatement {
+  return s.kind === 'directive' && (s.name === '.globl' || s.name === '.global' || s.name === '.weak');
 }
 
-function mergeOthers(blocks: Block[]): Block[] {
+/** Statements `from..to-1` that no block claimed: `.globl`/`.weak` lines (seen earlier) become attribute blocks, runs of the rest one other block. */
+function flushUnclaimed(from: number, to: number, attributes: readonly AttributeBlock[], out: Block[]): void {
+  let k = from;
+  for (const a of attributes) {
+    if (a.first >= to) break;
+    if (a.first > k) out.push({ kind: 'other', first: k, last: a.first - 1 });
+    out.push(a);
+    k = a.first + 1;
+  }
+  if (k < to) out.push({ kind: 'other', first: k, last: to - 1 });
+}
+
+/** Adjacent other blocks become one. */
+function mergeOthers(blocks: readonly Block[]): Block[] {
   const out: Block[] = [];
-  for (const b of blocks) {
-    const prev = out[out.length - 1];
-    if (b.kind === 'other' && prev?.kind === 'other' && prev.last + 1 === b.first) out[out.length - 1] = { kind: 'other', first: prev.first, last: b.last };
-    else out.push(b);
+  let i = 0;
+  while (i < blocks.length) {
+    const b = blocks[i];
+    let j = i;
+    if (b.kind === 'other') {
+      while (j + 1 < blocks.length && blocks[j + 1].kind === 'other' && blocks[j].last + 1 === blocks[j + 1].first) j++;
+    }
+    out.push(j === i ? b : { kind: 'other', first: b.first, last: blocks[j].last });
+    i = j + 1;
   }
   return out;
 }

@@ -1,6 +1,7 @@
 /** parseAssembly / printAssembly: GNU as text ⇄ statements, with the exact round trip. */
-import type { AsmFile, AsmLine, Section, Statement } from './types.js';
-import { splitArgs, splitLine, syntaxError, type Piece } from './split-line.js';
+import type { AsmFile, Section } from './types.js';
+import { splitArgs, splitLine, syntaxError } from './split-line.js';
+import { ParsedFile, StatementTable } from './statement-table.js';
 import {
   initialState,
   popSection,
@@ -65,53 +66,60 @@ function applyDirective(
   }
 }
 
-function bodyStatement(piece: Piece, where: Where, st: SectionState, known: KnownSections): [Statement, SectionState] {
-  const text = piece.text;
-  const m = /^(\S+)\s*(.*)$/.exec(text);
-  const word = m ? m[1] : text;
-  const rest = m ? m[2].trim() : '';
-  const base = { line: where.line, col: where.col, text };
-  if (word.startsWith('.')) {
-    const args = splitArgs(rest);
+/** Directives that change the section state, and so need their arguments at parse time. */
+const SECTION_SWITCHES = new Set(['.text', '.data', '.bss', '.section', '.pushsection', '.popsection', '.previous', '.subsection']);
+
+function isSpace(c: number): boolean {
+  return c === 32 || c === 9 || c === 11 || c === 12 || c === 13;
+}
+
+/** A directive or instruction spanning `start..end` of `src` (trimmed): adds its row, returns the section state after it. */
+function bodyStatement(table: StatementTable, src: string, start: number, end: number, where: Where, st: SectionState, known: KnownSections): SectionState {
+  let gap = start;
+  while (gap < end && !isSpace(src.charCodeAt(gap))) gap++;
+  const first = src.charCodeAt(start);
+  if (first === 46 /* . */) {
+    const word = src.slice(start, gap);
+    if (!SECTION_SWITCHES.has(word)) {
+      table.directive(start, end, where.line, where.col, gap, st.current);
+      return st;
+    }
+    const args = splitArgs(src.slice(gap, end));
     const next = applyDirective(st, known, word, args, where);
-    return [{ ...base, kind: 'directive', name: word, args, argText: rest, section: next.current }, next];
+    table.directive(start, end, where.line, where.col, gap, next.current, args);
+    return next;
   }
-  if (!/^[A-Za-z_]/.test(word)) {
-    throw syntaxError(where.fileName, where.line, where.col, `unexpected '${word}' at the start of a statement`);
+  const isLetter = (first >= 97 && first <= 122) || (first >= 65 && first <= 90) || first === 95;
+  if (!isLetter) {
+    throw syntaxError(where.fileName, where.line, where.col, `unexpected '${src.slice(start, gap)}' at the start of a statement`);
   }
-  return [{ ...base, kind: 'instruction', mnemonic: word, operands: splitArgs(rest), operandText: rest, section: st.current }, st];
+  table.instruction(start, end, where.line, where.col, gap, st.current);
+  return st;
 }
 
 export function parseAssembly(text: string, fileName: string): AsmFile {
-  const rawLines = text.split('\n');
-  const lines: AsmLine[] = [];
-  const statements: Statement[] = [];
+  const table = new StatementTable();
   const known: KnownSections = new Map();
   let st = initialState();
-  rawLines.forEach((raw, idx) => {
-    const lineNo = idx + 1;
-    const indexes: number[] = [];
-    const pieces = splitLine(raw, fileName, lineNo);
-    if (pieces.length === 0) {
-      indexes.push(statements.length);
-      statements.push({ kind: 'blank', line: lineNo, col: 1, text: '', section: st.current });
-    }
+  let lineNo = 0;
+  for (let lineStart = 0; lineStart <= text.length; ) {
+    const nl = text.indexOf('\n', lineStart);
+    const lineEnd = nl < 0 ? text.length : nl;
+    lineNo++;
+    const pieces = splitLine(text.slice(lineStart, lineEnd), fileName, lineNo);
+    if (pieces.length === 0) table.blank(lineNo, st.current);
     for (const piece of pieces) {
-      const where = { fileName, line: lineNo, col: piece.offset + 1 };
-      indexes.push(statements.length);
-      if (piece.kind === 'label') {
-        statements.push({ kind: 'label', name: unquote(piece.text), line: lineNo, col: where.col, text: piece.text + ':', section: st.current });
-      } else if (piece.kind === 'comment') {
-        statements.push({ kind: 'comment', line: lineNo, col: where.col, text: piece.text, section: st.current });
-      } else {
-        const [stmt, next] = bodyStatement(piece, where, st, known);
-        statements.push(stmt);
-        st = next;
-      }
+      const start = lineStart + piece.offset;
+      const end = start + piece.text.length;
+      const col = piece.offset + 1;
+      if (piece.kind === 'label') table.label(start, end, lineNo, col, st.current);
+      else if (piece.kind === 'comment') table.comment(start, end, lineNo, col, st.current);
+      else st = bodyStatement(table, text, start, end, { fileName, line: lineNo, col }, st, known);
     }
-    lines.push({ number: lineNo, raw, statementIndexes: indexes });
-  });
-  return { fileName, lines, statements };
+    if (nl < 0) break;
+    lineStart = nl + 1;
+  }
+  return new ParsedFile(fileName, text, table);
 }
 
 /** Prints a parsed file back: the exact input text. */

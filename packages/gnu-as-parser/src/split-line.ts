@@ -36,7 +36,8 @@ function splitLabels(seg: string, offset: number, out: Piece[]): void {
     const lead = rest.length - rest.trimStart().length;
     rest = rest.slice(lead);
     off += lead;
-    const m = LABEL_RE.exec(rest);
+    // Most statements have no ':' at all: skip the regular expression for them.
+    const m = rest.includes(':') ? LABEL_RE.exec(rest) : null;
     if (!m) break;
     out.push({ kind: 'label', offset: off, text: m[1] });
     rest = rest.slice(m[0].length);
@@ -52,14 +53,14 @@ export function splitLine(raw: string, fileName: string, lineNo: number): Piece[
   let segStart = 0;
   let i = 0;
   while (i < line.length) {
-    const c = line[i];
-    if (c === '"') {
+    const c = line.charCodeAt(i);
+    if (c === 34 /* " */) {
       const end = stringEnd(line, i);
       if (end < 0) throw syntaxError(fileName, lineNo, i + 1, 'unterminated string literal');
       i = end;
-    } else if (c === ';' || c === '#') {
+    } else if (c === 59 /* ; */ || c === 35 /* # */) {
       splitLabels(line.slice(segStart, i), segStart, pieces);
-      if (c === '#') {
+      if (c === 35) {
         pieces.push({ kind: 'comment', offset: i, text: line.slice(i) });
         return pieces;
       }

@@ -1,40 +1,50 @@
 /** Symbol names inside statement text: find them, rename them, derive gcc's "human" names. */
 import { stringEnd } from './split-line.js';
 
-const IDENT_START = /[A-Za-z_.]/;
-const IDENT_CHAR = /[\w.$]/;
+/** `[A-Za-z_.]`: a character that can start a symbol. */
+function isIdentStart(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c === 46;
+}
+
+/** `[A-Za-z0-9_.$]`: a character that can continue a symbol. */
+function isIdentChar(c: number): boolean {
+  return isIdentStart(c) || (c >= 48 && c <= 57) || c === 36;
+}
 
 /**
  * Rewrites every symbol reference in `text` through `rename` (return the name to keep it).
  * Skips string literals, registers (`%rax`), relocation operators (`@PLT`), numbers and
- * numeric local labels (`1f`).
+ * numeric local labels (`1f`). Character codes, not regular expressions: this runs over
+ * every operand of files of several MB.
  */
 export function mapSymbols(text: string, rename: (name: string) => string): string {
   let out = '';
+  let copied = 0;
   let i = 0;
-  while (i < text.length) {
-    const c = text[i];
-    if (c === '"') {
+  const n = text.length;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c === 34 /* " */) {
       const end = stringEnd(text, i);
-      const stop = end < 0 ? text.length : end;
-      out += text.slice(i, stop);
-      i = stop;
-    } else if (c === '%' || c === '@' || /[0-9]/.test(c)) {
+      i = end < 0 ? n : end;
+    } else if (c === 37 /* % */ || c === 64 /* @ */ || (c >= 48 && c <= 57)) {
+      i++;
+      while (i < n && isIdentChar(text.charCodeAt(i))) i++;
+    } else if (isIdentStart(c)) {
       let j = i + 1;
-      while (j < text.length && IDENT_CHAR.test(text[j])) j++;
-      out += text.slice(i, j);
-      i = j;
-    } else if (IDENT_START.test(c)) {
-      let j = i + 1;
-      while (j < text.length && IDENT_CHAR.test(text[j])) j++;
-      out += rename(text.slice(i, j));
+      while (j < n && isIdentChar(text.charCodeAt(j))) j++;
+      const name = text.slice(i, j);
+      const renamed = rename(name);
+      if (renamed !== name) {
+        out += text.slice(copied, i) + renamed;
+        copied = j;
+      }
       i = j;
     } else {
-      out += c;
       i++;
     }
   }
-  return out;
+  return copied === 0 ? text : out + text.slice(copied);
 }
 
 /** Every symbol referenced in `text`, in order. */

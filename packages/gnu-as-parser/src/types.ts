@@ -32,7 +32,7 @@ export interface DirectiveStatement extends StatementBase {
   readonly kind: 'directive';
   /** Directive name with its dot, e.g. `.section`. */
   readonly name: string;
-  /** Arguments split at top-level commas, trimmed. */
+  /** Arguments split at top-level commas, trimmed (computed on first use). */
   readonly args: readonly string[];
   /** Everything after the name, trimmed. */
   readonly argText: string;
@@ -41,6 +41,7 @@ export interface DirectiveStatement extends StatementBase {
 export interface InstructionStatement extends StatementBase {
   readonly kind: 'instruction';
   readonly mnemonic: string;
+  /** Operands split at top-level commas, trimmed (computed on first use). */
   readonly operands: readonly string[];
   readonly operandText: string;
 }
@@ -65,13 +66,24 @@ export interface AsmLine {
   readonly number: number;
   /** The exact text of the line, without its `\n` (a `\r` stays). */
   readonly raw: string;
-  /** Indexes into `AsmFile.statements`. */
-  readonly statementIndexes: readonly number[];
+  /** Index in `AsmFile.statements` of the line's first statement (a blank line has one `blank`). */
+  readonly firstStatement: number;
+  /** How many statements the line holds (at least 1). */
+  readonly statementCount: number;
 }
 
 export interface AsmFile {
   readonly fileName: string;
+  /** The input text, as given. */
+  readonly text: string;
+  /** The physical lines (made on first use). */
   readonly lines: readonly AsmLine[];
-  /** Every statement of the file in order (a line holds one or more). */
+  /** How many statements the file has. */
+  readonly statementCount: number;
+  /** Statement `i` (0-based), made on each call and not kept: use this on large files. */
+  statementAt(i: number): Statement;
+  /** Statements `first..last` (inclusive), made on each call. */
+  statementRange(first: number, last: number): Statement[];
+  /** Every statement of the file in order (a line holds one or more); made on first use and kept. */
   readonly statements: readonly Statement[];
 }

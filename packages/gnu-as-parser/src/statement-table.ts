@@ -1,0 +1,151 @@
+/**
+ * The parsed file's storage: one row of small integers per statement (kind, span, line,
+ * column, word end, section), not one object. Statement objects are made when asked for and
+ * not kept, so a 44 MB `-g` file (2.4 million statements, nearly all in debug sections that
+ * no one reads) costs a few typed arrays instead of millions of long-lived objects.
+ */
+import { Blank, Comment, Directive, Instruction, Label } from './statements.js';
+import type { AsmFile, AsmLine, Section, Statement } from './types.js';
+
+const KIND_BLANK = 0;
+const KIND_LABEL = 1;
+const KIND_COMMENT = 2;
+const KIND_DIRECTIVE = 3;
+const KIND_INSTRUCTION = 4;
+
+/** Columns of the table, in row order. */
+const COLUMNS = 7;
+const C_KIND = 0;
+const C_START = 1;
+const C_END = 2;
+const C_LINE = 3;
+const C_COL = 4;
+const C_GAP = 5;
+const C_SECTION = 6;
+
+export class StatementTable {
+  #rows = new Int32Array(COLUMNS * 1024);
+  #count = 0;
+  readonly #sections: Section[] = [];
+  readonly #sectionIndex = new Map<Section, number>();
+  /** Arguments already split at parse time (section directives), by statement index. */
+  readonly #args = new Map<number, readonly string[]>();
+
+  get count(): number {
+    return this.#count;
+  }
+
+  #push(kind: number, start: number, end: number, line: number, col: number, gap: number, section: Section): void {
+    if ((this.#count + 1) * COLUMNS > this.#rows.length) {
+      const bigger = new Int32Array(this.#rows.length * 2);
+      bigger.set(this.#rows);
+      this.#rows = bigger;
+    }
+    let sec = this.#sectionIndex.get(section);
+    if (sec === undefined) {
+      sec = this.#sections.length;
+      this.#sections.push(section);
+      this.#sectionIndex.set(section, sec);
+    }
+    const r = this.#count * COLUMNS;
+    const rows = this.#rows;
+    rows[r + C_KIND] = kind;
+    rows[r + C_START] = start;
+    rows[r + C_END] = end;
+    rows[r + C_LINE] = line;
+    rows[r + C_COL] = col;
+    rows[r + C_GAP] = gap;
+    rows[r + C_SECTION] = sec;
+    this.#count++;
+  }
+
+  blank(line: number, section: Section): void {
+    this.#push(KIND_BLANK, 0, 0, line, 1, 0, section);
+  }
+  label(start: number, end: number, line: number, col: number, section: Section): void {
+    this.#push(KIND_LABEL, start, end, line, col, 0, section);
+  }
+  comment(start: number, end: number, line: number, col: number, section: Section): void {
+    this.#push(KIND_COMMENT, start, end, line, col, 0, section);
+  }
+  directive(start: number, end: number, line: number, col: number, gap: number, section: Section, args?: readonly string[]): void {
+    if (args !== undefined) this.#args.set(this.#count, args);
+    this.#push(KIND_DIRECTIVE, start, end, line, col, gap, section);
+  }
+  instruction(start: number, end: number, line: number, col: number, gap: number, section: Section): void {
+    this.#push(KIND_INSTRUCTION, start, end, line, col, gap, section);
+  }
+
+  lineOf(i: number): number {
+    return this.#rows[i * COLUMNS + C_LINE];
+  }
+
+  /** A new statement object for row `i` of `src`. */
+  at(src: string, i: number): Statement {
+    const rows = this.#rows;
+    const r = i * COLUMNS;
+    const section = this.#sections[rows[r + C_SECTION]];
+    const start = rows[r + C_START];
+    const end = rows[r + C_END];
+    const line = rows[r + C_LINE];
+    const col = rows[r + C_COL];
+    const gap = rows[r + C_GAP];
+    switch (rows[r + C_KIND]) {
+      case KIND_LABEL:
+        return new Label(src, start, end, line, col, section);
+      case KIND_COMMENT:
+        return new Comment(src, start, end, line, col, section);
+      case KIND_DIRECTIVE:
+        return new Directive(src, start, end, line, col, section, gap, this.#args.get(i));
+      case KIND_INSTRUCTION:
+        return new Instruction(src, start, end, line, col, section, gap);
+      default:
+        return new Blank(line, section);
+    }
+  }
+}
+
+export class ParsedFile implements AsmFile {
+  #lines: readonly AsmLine[] | undefined;
+  #statements: readonly Statement[] | undefined;
+  constructor(
+    readonly fileName: string,
+    readonly text: string,
+    private readonly table: StatementTable,
+  ) {}
+
+  get statementCount(): number {
+    return this.table.count;
+  }
+
+  statementAt(i: number): Statement {
+    if (i < 0 || i >= this.table.count) throw new RangeError(`${this.fileName}: no statement ${i}`);
+    return this.table.at(this.text, i);
+  }
+
+  statementRange(first: number, last: number): Statement[] {
+    const out: Statement[] = [];
+    for (let i = Math.max(first, 0); i <= last && i < this.table.count; i++) out.push(this.table.at(this.text, i));
+    return out;
+  }
+
+  get statements(): readonly Statement[] {
+    return (this.#statements ??= this.statementRange(0, this.table.count - 1));
+  }
+
+  get lines(): readonly AsmLine[] {
+    return (this.#lines ??= this.#makeLines());
+  }
+
+  #makeLines(): AsmLine[] {
+    const raws = this.text.split('\n');
+    const lines: AsmLine[] = new Array(raws.length);
+    let k = 0;
+    for (let idx = 0; idx < raws.length; idx++) {
+      const firstStatement = k;
+      while (k < this.table.count && this.table.lineOf(k) === idx + 1) k++;
+      lines[idx] = { number: idx + 1, raw: raws[idx], firstStatement, statementCount: k - firstStatement };
+    }
+    return lines;
+  }
+}
