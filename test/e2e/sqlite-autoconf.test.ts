@@ -111,7 +111,10 @@ beforeAll(() => {
   workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tscare-e2e-sqlite-'));
   const npmTarball = timed('fetch', cachedPackage);
   runOk('tar', ['xzf', npmTarball, '-C', workDir, TARBALL]);
-  runOk('tar', ['xzf', path.join(workDir, TARBALL), '-C', workDir]);
+  // As root, tar would keep the tarball's owner (uid 1000) and group-writable modes, and
+  // tscare-ctl rightly refuses a patchroot that someone else could change: unpack as a
+  // packager's build would, owned by us with our umask.
+  runOk('tar', ['xzf', path.join(workDir, TARBALL), '-C', workDir, '--no-same-owner', '--no-same-permissions']);
   srcDir = path.join(workDir, 'sqlite-autoconf-3520000');
 }, 300000);
 

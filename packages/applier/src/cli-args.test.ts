@@ -14,6 +14,11 @@ describe('parseArgs (libcare-ctl command lines)', () => {
     expect(parseArgs(['unpatch', '-p', 'all', '-i', '7'])).toMatchObject({ kind: 'unpatch', pid: 'all', id: '7' });
   });
 
+  test('patch --require-signed KEY (or =KEY) names the trusted public key', () => {
+    expect(parseArgs(['patch', '-p', '3', '--require-signed', 'k.pub', 'x.kpatch'])).toEqual({ kind: 'patch', pid: 3, storage: 'x.kpatch', verbose: 0, json: false, requireSigned: 'k.pub' });
+    expect(parseArgs(['patch', '-p', '3', '--require-signed=/etc/k.pub', 'dir'])).toMatchObject({ storage: 'dir', requireSigned: '/etc/k.pub' });
+  });
+
   test('--json may stand anywhere and is not taken for a path', () => {
     expect(parseArgs(['--json', 'info', '-p', '3'])).toEqual({ kind: 'info', pid: 3, verbose: 0, json: true });
     expect(parseArgs(['patch', '-p', '3', 'x.kpatch', '--json'])).toMatchObject({ kind: 'patch', storage: 'x.kpatch', json: true });
@@ -27,6 +32,8 @@ describe('parseArgs (libcare-ctl command lines)', () => {
     [['info', '-p', 'all'], 'info takes one pid'],
     [['frobnicate', '-p', '1'], 'unknown command "frobnicate"'],
     [['info', '-p', '1', '-x'], 'unknown option -x'],
+    [['patch', '-p', '1', 'x.kpatch', '--require-signed'], '--require-signed needs a public key file'],
+    [['unpatch', '-p', '1', '-i', '1', '--require-signed', 'k.pub'], '--require-signed is an option of patch'],
   ])('%j is a usage error', (argv, message) => {
     expect(() => parseArgs(argv)).toThrow(expect.objectContaining({ code: 'USAGE', message: expect.stringContaining(message) }));
   });

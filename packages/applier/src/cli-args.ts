@@ -3,13 +3,15 @@ import { TscareError } from '@tscare/errors';
 
 /** `json`: one JSON document on stdout (tscare-ctl-output.schema.json) instead of libcare-ctl's lines. */
 export type Command =
-  | { kind: 'patch'; pid: number | 'all'; storage: string; verbose: number; json: boolean }
+  | { kind: 'patch'; pid: number | 'all'; storage: string; verbose: number; json: boolean; requireSigned?: string }
   | { kind: 'unpatch'; pid: number | 'all'; id: string; only: string[]; verbose: number; json: boolean }
   | { kind: 'info'; pid: number; verbose: number; json: boolean }
   | { kind: 'help' };
 
 export const USAGE = `usage: tscare-ctl [-v] [--json] <command> [args]
-  patch   -p <PID|all> <file.kpatch | storage-dir>   apply the patches for the process's objects
+  patch   -p <PID|all> [--require-signed KEY.pub] <file.kpatch | storage-dir>
+                                                 apply the patches for the process's objects; with
+                                                 --require-signed, only patches whose .sig verifies
   unpatch -p <PID|all> -i <patch-id> [buildid|name ...]   remove an applied patch
   info    -p <PID>                               list applied patches
   (aliases: patch-user, unpatch-user, info-user)
@@ -42,12 +44,18 @@ export function parseArgs(args: readonly string[]): Command {
   if (!cmd) usage(`unknown command "${word}"`);
   let pid: string | undefined;
   let id: string | undefined;
+  let requireSigned: string | undefined;
   const rest: string[] = [];
   for (; i < argv.length; i++) {
     const a = argv[i];
     if (a === '-p') pid = argv[++i];
     else if (a === '-i') id = argv[++i];
     else if (a === '-v') verbose++;
+    else if (a === '--require-signed' || a.startsWith('--require-signed=')) {
+      if (cmd !== 'patch') usage('--require-signed is an option of patch');
+      requireSigned = a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[++i];
+      if (requireSigned === undefined || requireSigned === '') usage('--require-signed needs a public key file (KEY.pub from tscare-kpatch keygen)');
+    }
     else if (a.startsWith('-')) usage(`unknown option ${a}`);
     else rest.push(a);
   }
@@ -59,5 +67,5 @@ export function parseArgs(args: readonly string[]): Command {
   }
   const storage = rest[rest.length - 1];
   if (storage === undefined) usage('patch needs a .kpatch file or a storage directory');
-  return { kind: 'patch', pid: p, storage, verbose, json };
+  return { kind: 'patch', pid: p, storage, verbose, json, ...(requireSigned === undefined ? {} : { requireSigned }) };
 }

@@ -7,7 +7,7 @@ import type { ElfCache } from './objects.js';
 import { patchProcess } from './patch.js';
 import { listProcesses } from './processes.js';
 import { errorReport, textLines, type ProcessReport, type RunReport } from './report.js';
-import { openStorage, type Storage } from './storage.js';
+import { defaultStorageOptions, openStorage, type Storage } from './storage.js';
 import { loadSysApi, type SysApi } from './sys.js';
 import { checkPid, escapedCmdline } from './target.js';
 import type { EhFrameCache } from './unwind.js';
@@ -88,7 +88,7 @@ function run(cmd: Command, emit: (r: ProcessReport) => void): RunReport {
     }
     case 'patch': {
       // The patch file is read and verified completely before any process is looked at.
-      const storage = openStorage(cmd.storage);
+      const storage = openStorage(cmd.storage, defaultStorageOptions(cmd.requireSigned));
       const ctx: RunContext = { sys: loadSysApi(), all: cmd.pid === 'all', elfCache: new Map(), ehCache: new Map() };
       return report('patch', forEachTarget(ctx, cmd.pid, (pid, cmdline) => patchOne(ctx, storage, pid, cmdline), emit));
     }

@@ -36,6 +36,13 @@ export function buildFixture(dir: string, fixture: string, original: string, pat
   return { exe, kpatch, buildId };
 }
 
+/** Runs the tscare-kpatch command (keygen, sign, ...) and fails loudly when it fails. */
+export function runKpatch(args: string[]): string {
+  const r = spawnSync(process.execPath, [KPATCH_CLI, ...args], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`tscare-kpatch ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
+  return r.stdout;
+}
+
 export interface Target {
   pid: number;
   out: string;

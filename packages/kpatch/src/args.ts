@@ -10,6 +10,9 @@ export type KpatchCommand =
   | { kind: 'build'; patchId: string; buildId: string | undefined; output: string | undefined; workDir: string | undefined; orig: string; patched: string }
   | { kind: 'info'; file: string }
   | { kind: 'build-id'; file: string }
+  | { kind: 'keygen'; output: string }
+  | { kind: 'sign'; key: string; output: string | undefined; file: string }
+  | { kind: 'verify'; key: string; file: string }
   | { kind: 'help' };
 
 export const USAGE = `usage:
@@ -22,6 +25,9 @@ export const USAGE = `usage:
                                              the whole chain; OUT defaults to <BUILDID>.kpatch
   tscare-kpatch info FILE                    verify a .kpatch and print its header and info entries
   tscare-kpatch build-id ELF                 print the GNU build id of a binary (the -b of make)
+  tscare-kpatch keygen -o KEY                write an Ed25519 key pair: KEY (private, 0600) and KEY.pub
+  tscare-kpatch sign -k KEY [-o SIG] FILE    write the detached signature FILE.sig (default) of FILE
+  tscare-kpatch verify -k KEY.pub FILE       check FILE against FILE.sig and the public key
 exit codes: 0 ok, 1 refused or bad input, 2 nothing to patch (build), 64 usage, 70 internal error`;
 
 const ALIASES: Record<string, string> = { '--strip': 'strip', '-s': 'strip', '--rel-fixup': 'rel-fixup', '-r': 'rel-fixup', '--undo-link': 'undo-link', '-u': 'undo-link' };
@@ -82,6 +88,19 @@ export function parseArgs(argv: string[]): KpatchCommand {
       const { opts, positionals: pos } = splitOptions(rest, { '-b': 'buildId', '--buildid': 'buildId', '-i': 'patchId', '--id': 'patchId', '-o': 'output', '--output': 'output', '-w': 'workDir', '--workdir': 'workDir' });
       if (pos.length !== 2) throw usage(`build takes ORIG and PATCHED, got ${pos.length} files`);
       return { kind: 'build', patchId: required(opts, 'patchId', '-i ID', command), buildId: opts.get('buildId'), output: opts.get('output'), workDir: opts.get('workDir'), orig: pos[0], patched: pos[1] };
+    }
+    case 'keygen': {
+      const { opts, positionals: pos } = splitOptions(rest, { '-o': 'output', '--output': 'output' });
+      if (pos.length !== 0) throw usage(`keygen takes no file arguments, got ${pos.length}`);
+      return { kind: 'keygen', output: required(opts, 'output', '-o KEY', command) };
+    }
+    case 'sign':
+    case 'verify': {
+      const { opts, positionals: pos } = splitOptions(rest, command === 'sign'
+        ? { '-k': 'key', '--key': 'key', '-o': 'output', '--output': 'output' } : { '-k': 'key', '--key': 'key' });
+      if (pos.length !== 1) throw usage(`${command} takes one .kpatch file, got ${pos.length}`);
+      const key = required(opts, 'key', '-k KEY', command);
+      return command === 'sign' ? { kind: 'sign', key, output: opts.get('output'), file: pos[0] } : { kind: 'verify', key, file: pos[0] };
     }
     default:
       throw usage(`unknown command ${first}`);

@@ -15,6 +15,7 @@ import { formatInfo } from './format-info.js';
 import { makeKpatch } from './make.js';
 import { parseKpatch, readKpatchFile, type KpatchFile } from './reader.js';
 import { relFixup } from './rel-fixup.js';
+import { keygen, signFile, verifyFile } from './signing-commands.js';
 import { stripToPatch } from './strip.js';
 import { stripUnneeded } from './strip-unneeded.js';
 import { undoLink } from './undo-link.js';
@@ -91,6 +92,15 @@ async function run(cmd: KpatchCommand): Promise<number> {
       process.stdout.write(`${buildId}\n`);
       return EXIT_OK;
     }
+    case 'keygen':
+      process.stdout.write(`${keygen(cmd.output)}\n`);
+      return EXIT_OK;
+    case 'sign':
+      process.stdout.write(`${signFile(cmd.key, cmd.file, cmd.output)}\n`);
+      return EXIT_OK;
+    case 'verify':
+      process.stdout.write(`${verifyFile(cmd.key, cmd.file)}\n`);
+      return EXIT_OK;
   }
 }
 

@@ -12,3 +12,7 @@ export { makeKpatch, normalizeBuildId, checkPatchId, type MakeKpatchOptions } fr
 export { buildKpatch, type BuildKpatchOptions, type BuildKpatchResult } from './build.js';
 export { describeInfoEntries, type KpatchInfoDescription } from './describe.js';
 export { formatInfo } from './format-info.js';
+export {
+  SIGNATURE_SUFFIX, generateSigningKeys, loadPrivateKey, loadPublicKey, keyFingerprint, signKpatch, verifyKpatchSignature,
+  type SigningKeyPair,
+} from './signature.js';

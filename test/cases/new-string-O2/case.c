@@ -2,10 +2,9 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-__attribute__((noipa)) void tick(void)
+__attribute__((noipa)) void greet(const char *who)
 {
-	printf("tick %s\n", "UNPATCHED");
-	fflush(stdout);
+	printf("hello %s\n", who);
 }
 
 int main(int argc, char *argv[])
@@ -13,7 +12,8 @@ int main(int argc, char *argv[])
 	long interval_ms = argc > 1 ? atol(argv[1]) : 1000;
 
 	for (;;) {
-		tick();
+		greet("world");
+		fflush(stdout);
 		usleep(interval_ms * 1000);
 	}
 	return 0;
