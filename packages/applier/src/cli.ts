@@ -63,10 +63,11 @@ function forEachTarget(ctx: RunContext, pid: number | 'all', action: (pid: numbe
       checkPid(p);
       r = action(p, escapedCmdline(p));
     } catch (e) {
-      if (pid === 'all' && isCode(e, 'PROCESS_NOT_FOUND')) continue;
+      if (pid === 'all' && (isCode(e, 'PROCESS_NOT_FOUND') || isCode(e, 'PROCESS_ZOMBIE'))) continue;
       r = { kind: 'failed', pid: p, error: errorReport(e) };
     }
-    if (pid === 'all' && r.kind === 'failed' && r.error.code === 'PROCESS_NOT_FOUND') continue;
+    // Under -p all, a process that exited (or is a zombie) has nothing to patch.
+    if (pid === 'all' && r.kind === 'failed' && (r.error.code === 'PROCESS_NOT_FOUND' || r.error.code === 'PROCESS_ZOMBIE')) continue;
     emit(r);
     out.push(r);
   }
@@ -81,8 +82,9 @@ function run(cmd: Command, emit: (r: ProcessReport) => void): RunReport {
       return report('help', []);
     case 'info': {
       checkPid(cmd.pid);
-      const objects = listApplied(cmd.pid).map((e) => ({ name: e.object.name, build_id: e.buildId, ids: e.ids }));
-      const listed: ProcessReport = { kind: 'listed', pid: cmd.pid, objects };
+      const found = listApplied(cmd.pid);
+      const objects = found.objects.map((e) => ({ name: e.object.name, build_id: e.buildId, ids: e.ids }));
+      const listed: ProcessReport = { kind: 'listed', pid: cmd.pid, objects, warnings: found.leftovers };
       emit(listed);
       return report('info', [listed]);
     }
@@ -106,7 +108,7 @@ function textEmitter(cmd: Command): (r: ProcessReport) => void {
     const verbose = cmd.kind === 'help' ? 0 : cmd.verbose;
     for (const line of textLines(r, verbose, failedLine)) process.stdout.write(`${line}\n`);
     if (r.kind === 'listed') process.stdout.write(formatInfo(r.pid, r.objects.map((o) => ({ name: o.name, buildId: o.build_id, ids: o.ids }))));
-    if (r.kind === 'applied' || r.kind === 'removed') for (const w of r.warnings) process.stderr.write(`${TOOL}: warning: ${w}\n`);
+    if (r.kind === 'applied' || r.kind === 'removed' || r.kind === 'listed') for (const w of r.warnings) process.stderr.write(`${TOOL}: warning: ${w}\n`);
     if (r.kind === 'failed') process.stderr.write(`${TOOL}: error ${r.error.code}: ${r.error.message}${r.error.hint ? `\n${TOOL}: hint: ${r.error.hint}` : ''}\n`);
   };
 }

@@ -1,6 +1,6 @@
 export { patchProcess, type PatchOutcome, type PatchRequest } from './patch.js';
 export { unpatchProcess, type UnpatchOutcome, type UnpatchRequest } from './unpatch.js';
-export { listApplied, formatInfo, type ObjectPatches } from './info.js';
+export { listApplied, formatInfo, type ObjectPatches, type InfoListing } from './info.js';
 export { loadSysApi, type SysApi } from './sys.js';
 export { parseArgs, type Command } from './cli-args.js';
 export { DEFAULT_RETRY, type RetryPolicy } from './safe-freeze.js';

@@ -1,6 +1,7 @@
 /** `tscare-ctl info`: the patches applied to a process, read from its memory only. */
 import { buildIdKey, type MappedObject } from './objects.js';
 import { ownerOf, snapshotTarget } from './target.js';
+import { describeLeftover } from './leftovers.js';
 
 export interface ObjectPatches {
   object: MappedObject;
@@ -9,7 +10,13 @@ export interface ObjectPatches {
   ids: string[];
 }
 
-export function listApplied(pid: number): ObjectPatches[] {
+export interface InfoListing {
+  objects: ObjectPatches[];
+  /** Mappings left by an interrupted tscare-ctl (not applied patches), described for the user. */
+  leftovers: string[];
+}
+
+export function listApplied(pid: number): InfoListing {
   const snap = snapshotTarget(pid, false);
   try {
     const out: ObjectPatches[] = [];
@@ -21,7 +28,8 @@ export function listApplied(pid: number): ObjectPatches[] {
       if (!entry.ids.includes(patch.header.id)) entry.ids.push(patch.header.id);
     }
     // LibcarePlus prints objects in maps order.
-    return out.sort((a, b) => snap.objects.indexOf(a.object) - snap.objects.indexOf(b.object));
+    out.sort((a, b) => snap.objects.indexOf(a.object) - snap.objects.indexOf(b.object));
+    return { objects: out, leftovers: snap.leftovers.map((l) => describeLeftover(pid, l)) };
   } finally {
     snap.mem.close();
   }

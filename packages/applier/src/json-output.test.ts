@@ -40,7 +40,7 @@ function ctlJson(args: string[], code: number): any {
 test('patch, info, unpatch and their refusals as JSON documents', async () => {
   await linesAfter(target.out, 0, 2);
   const pid = target.pid;
-  expect(ctlJson(['info', '-p', String(pid)], 0)).toEqual({ tool: 'tscare-ctl', command: 'info', ok: true, processes: [{ kind: 'listed', pid, objects: [] }] });
+  expect(ctlJson(['info', '-p', String(pid)], 0)).toEqual({ tool: 'tscare-ctl', command: 'info', ok: true, processes: [{ kind: 'listed', pid, objects: [], warnings: [] }] });
 
   const applied = ctlJson(['patch', '-p', String(pid), hello.kpatch], 0);
   expect(applied.command).toBe('patch');
@@ -50,7 +50,7 @@ test('patch, info, unpatch and their refusals as JSON documents', async () => {
   expect(p.patches).toEqual([{ object: hello.exe, id: '0001', base: `0x${anonExecMappings(pid)[0].split('-')[0]}`, size: expect.any(Number), functions: ['print_hello'] }]);
 
   expect(ctlJson(['info', '-p', String(pid)], 0).processes).toEqual([
-    { kind: 'listed', pid, objects: [{ name: path.basename(hello.exe), build_id: hello.buildId, ids: ['0001'] }] },
+    { kind: 'listed', pid, objects: [{ name: path.basename(hello.exe), build_id: hello.buildId, ids: ['0001'] }], warnings: [] },
   ]);
 
   const again = ctlJson(['patch', '-p', String(pid), hello.kpatch], 255);

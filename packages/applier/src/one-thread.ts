@@ -13,7 +13,7 @@ import { awaitStop, listTasks, requestStop, type FrozenThread } from './threads.
 export function withOneThread<T>(sys: SysApi, pid: number, fn: (thread: FrozenThread) => T): T {
   // The leader first; any other thread if the leader has exited (its threads live on).
   for (const tid of [pid, ...listTasks(pid).filter((t) => t !== pid)]) {
-    if (!requestStop(sys, tid)) continue;
+    if (!requestStop(sys, pid, tid)) continue;
     const thread = awaitStop(sys, tid);
     if (!thread) continue;
     try {

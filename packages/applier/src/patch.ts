@@ -9,7 +9,10 @@ import { runBeforeHook, runHook } from './storage-hooks.js';
 import { lookupPatch, openStorage, type FoundPatch, type Storage } from './storage.js';
 import { makeResolver, type SymbolResolver } from './symbol-resolver.js';
 import type { SysApi } from './sys.js';
-import { snapshotTarget, ownerOf, type TargetSnapshot } from './target.js';
+import { ownerOf, probeSnapshot, type TargetSnapshot } from './target.js';
+import { cleanSnapshot } from './leftovers.js';
+import { faultPoint } from './fault.js';
+import { checkNotTraced, explainLost } from './process-state.js';
 import { commitFrozen } from './write-patch.js';
 import { buildUnwindTables, type EhFrameCache } from './unwind.js';
 import type { FrozenThread } from './threads.js';
@@ -102,6 +105,7 @@ function remoteContext(sys: SysApi, snap: TargetSnapshot, thread: FrozenThread):
 /** With one thread stopped (the others run): every patch mapped and filled, not yet visible. */
 function stageAll(sys: SysApi, snap: TargetSnapshot, plans: readonly PatchPlan[]): Buffer[][] {
   return withOneThread(sys, snap.pid, (thread) => {
+    faultPoint('patch:attached');
     const rc = remoteContext(sys, snap, thread);
     const staged: Buffer[][] = [];
     try {
@@ -123,20 +127,25 @@ function unstageAll(sys: SysApi, snap: TargetSnapshot, plans: readonly PatchPlan
 
 export function patchProcess(sys: SysApi, req: PatchRequest): PatchOutcome {
   const storage = typeof req.storage === 'string' ? openStorage(req.storage) : req.storage;
-  const snap = snapshotTarget(req.pid, true, req.elfCache);
+  const { snap, warnings: recovered } = cleanSnapshot(sys, req.pid, req);
   try {
     const pairs = pairPatches(snap, storage);
     if (pairs.length === 0) return { kind: 'nothing-to-apply' };
+    checkNotTraced(req.pid);
     const plans = planAll(sys, snap, pairs);
     // Run outside the freeze: an external script must not add to the time the process is stopped.
     runBeforeHook(storage, req.pid);
     const staged = stageAll(sys, snap, plans);
+    faultPoint('patch:staged');
     let run;
     try {
       const writes = plans.flatMap((p) => p.oldRanges.map((r) => r.start));
       const ctx = { sys, pid: req.pid, mem: snap.mem, vmas: snap.vmas, tables: buildUnwindTables(snap.objects, req.ehCache), writes };
       run = runFrozenWhenSafe(ctx, plans.flatMap((p) => p.oldRanges), req.retry ?? DEFAULT_RETRY,
-        () => plans.forEach((plan, i) => commitFrozen(snap.mem, plan, staged[i])));
+        () => {
+          faultPoint('patch:frozen');
+          plans.forEach((plan, i) => commitFrozen(snap.mem, plan, staged[i]));
+        });
     } catch (e) {
       unstageAll(sys, snap, plans);
       throw e;
@@ -145,8 +154,10 @@ export function patchProcess(sys: SysApi, req: PatchRequest): PatchOutcome {
       object: p.object.path, id: p.kp.header.id, base: p.linked.base, size: p.linked.layout.totalMemSize, functions: p.oldRanges.map((r) => r.name),
     }));
     const after = runHook(storage, 'after', req.pid);
-    const warnings = after.kind === 'failed' ? [after.message] : [];
+    const warnings = [...recovered, ...(after.kind === 'failed' ? [after.message] : [])];
     return { kind: 'applied', objects: plans.length, frozenUs: run.frozenUs, attempts: run.attempts, patches, warnings, notes: run.notes };
+  } catch (e) {
+    throw explainLost(req.pid, 'patched', () => probeSnapshot(snap), e);
   } finally {
     snap.mem.close();
   }

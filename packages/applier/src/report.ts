@@ -40,7 +40,8 @@ export type ProcessReport =
   | (Done & { kind: 'removed'; objects: number })
   | { kind: 'nothing-to-apply'; pid: number; cmdline: string }
   | { kind: 'nothing-to-remove'; pid: number; cmdline: string }
-  | { kind: 'listed'; pid: number; objects: ObjectReport[] }
+  /** warnings: what an interrupted tscare-ctl left in the process (not applied patches). */
+  | { kind: 'listed'; pid: number; objects: ObjectReport[]; warnings: string[] }
   /** cmdline is absent when the process could not be looked at at all. */
   | { kind: 'failed'; pid: number; cmdline?: string; error: ErrorReport };
 

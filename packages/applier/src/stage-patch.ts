@@ -1,13 +1,16 @@
 /**
  * The part of applying a patch done before the freeze, with one thread stopped: map the
- * patch, copy its bytes, protect it. The header's magic stays zero until the freeze commits
- * the patch, so a staged mapping is never taken for an applied patch.
+ * patch, copy its bytes, protect it. The header's magic says "staged" (`applied.ts`) until
+ * the freeze commits the patch, so a staged mapping is never taken for an applied patch, and
+ * one left behind by a killed run is recognised and unmapped by the next.
  */
 import { TscareError } from '@tscare/errors';
 import type { PatchPlan } from './plan.js';
 import { remoteSyscall, remoteSyscallChecked, SYS_MMAP, SYS_MPROTECT, SYS_MUNMAP, type RemoteContext } from './remote-exec.js';
 import { PAGE } from './holes.js';
 import { HUNK_SIZE } from './layout.js';
+import { MAGIC_SIZE, MAGIC_STAGED } from './applied.js';
+import { faultPoint } from './fault.js';
 
 const PROT_READ = 1;
 const PROT_WRITE = 2;
@@ -16,8 +19,6 @@ const MAP_PRIVATE = 0x02;
 const MAP_ANONYMOUS = 0x20;
 /** Fails with EEXIST instead of replacing a mapping that appeared after we chose the hole. */
 const MAP_FIXED_NOREPLACE = 0x100000;
-/** "KPATCH1\0": what makes a mapping an applied patch. */
-export const MAGIC_SIZE = 8;
 
 function mapAt(rc: RemoteContext, base: number, size: number): void {
   const r = remoteSyscall(rc, SYS_MMAP, [base, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0]);
@@ -45,7 +46,7 @@ function protect(rc: RemoteContext, base: number, codeEnd: number, total: number
 export function stagePatch(rc: RemoteContext, plan: PatchPlan): Buffer[] {
   const { base, layout, image, info } = plan.linked;
   const staged = Buffer.from(image);
-  staged.fill(0, 0, MAGIC_SIZE);
+  MAGIC_STAGED.copy(staged, 0, 0, MAGIC_SIZE);
   const old = info.map((e, i) => {
     if (e.daddr === 0 && e.dlen === 0) return Buffer.alloc(0);
     const bytes = rc.mem.read(e.daddr, HUNK_SIZE);
@@ -58,6 +59,7 @@ export function stagePatch(rc: RemoteContext, plan: PatchPlan): Buffer[] {
   mapAt(rc, base, layout.totalMemSize);
   try {
     rc.mem.write(base, staged);
+    faultPoint('patch:code-written');
     protect(rc, base, layout.codeEnd, layout.totalMemSize);
   } catch (e) {
     remoteSyscall(rc, SYS_MUNMAP, [base, layout.totalMemSize]);

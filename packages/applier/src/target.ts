@@ -1,16 +1,19 @@
 /** A snapshot of a target process taken outside the freeze: maps, ELF objects, applied patches. */
 import fs from 'node:fs';
 import { TscareError } from '@tscare/errors';
-import { findAppliedPatches, type AppliedPatch } from './applied.js';
+import { findPatchMappings, type AppliedPatch, type Leftover } from './applied.js';
 import { buildIdKey, findObjects, type ElfCache, type MappedObject } from './objects.js';
 import { openProcMem, type ProcMem } from './proc-mem.js';
 import { readMaps, type Vma } from './proc-maps.js';
+import { checkNotZombie } from './process-state.js';
 
 export interface TargetSnapshot {
   pid: number;
   vmas: Vma[];
   objects: MappedObject[];
   applied: AppliedPatch[];
+  /** Staged or pending mappings left by a tscare-ctl that was killed; the next patch/unpatch clears them. */
+  leftovers: Leftover[];
   mem: ProcMem;
 }
 
@@ -22,10 +25,12 @@ export function checkPid(pid: number): void {
 
 export function snapshotTarget(pid: number, writable: boolean, cache?: ElfCache): TargetSnapshot {
   checkPid(pid);
+  checkNotZombie(pid);
   const vmas = readMaps(pid);
   const mem = openProcMem(pid, writable);
   try {
-    return { pid, vmas, objects: findObjects(pid, vmas, cache), applied: findAppliedPatches(vmas, mem, pid), mem };
+    const found = findPatchMappings(vmas, mem, pid);
+    return { pid, vmas, objects: findObjects(pid, vmas, cache), applied: found.applied, leftovers: found.leftovers, mem };
   } catch (e) {
     mem.close();
     throw e;
@@ -48,4 +53,10 @@ export function escapedCmdline(pid: number): string {
   let out = '';
   for (const b of raw) out += b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`;
   return out;
+}
+
+/** Reads one byte the snapshot saw mapped: throws once the address space it was taken of is gone (exec). */
+export function probeSnapshot(snap: TargetSnapshot): void {
+  const readable = snap.vmas.find((v) => v.perms[0] === 'r');
+  if (readable) snap.mem.read(readable.start, 1);
 }

@@ -5,7 +5,8 @@
  */
 import fs from 'node:fs';
 import { TscareError } from '@tscare/errors';
-import { PTRACE_DETACH, PTRACE_GETREGS, PTRACE_INTERRUPT, PTRACE_SEIZE, SIGTRAP, type SysApi } from './sys.js';
+import { errnoName, PTRACE_DETACH, PTRACE_GETREGS, PTRACE_INTERRUPT, PTRACE_SEIZE, SIGTRAP, type SysApi } from './sys.js';
+import { alreadyTraced, threadGone, tracerOf } from './process-state.js';
 import { USER_REGS_SIZE } from './regs.js';
 
 export interface FrozenThread {
@@ -35,9 +36,19 @@ export function listTasks(pid: number): number[] {
   }
 }
 
-/** Seizes a thread and asks it to stop; false if the thread vanished meanwhile. */
-export function requestStop(sys: SysApi, tid: number): boolean {
-  if (sys.ptrace(PTRACE_SEIZE, tid, 0, 0, ['ESRCH']) !== 0) return false;
+/** Seizes a thread of process `pid` and asks it to stop; false if the thread vanished meanwhile. */
+export function requestStop(sys: SysApi, pid: number, tid: number): boolean {
+  const err = sys.ptrace(PTRACE_SEIZE, tid, 0, 0, ['ESRCH', 'EPERM']);
+  if (err !== 0 && errnoName(err) === 'EPERM') {
+    if (threadGone(pid, tid)) return false;
+    // Another debugger attached since we looked: say who, not just EPERM.
+    const tracer = tracerOf(pid, tid);
+    if (tracer !== 0) throw alreadyTraced(pid, tid, tracer);
+    throw new TscareError('PTRACE_DENIED', `PTRACE_SEIZE on thread ${tid} of process ${pid} failed: EPERM`, {
+      hint: 'run tscare-ctl as root (or with CAP_SYS_PTRACE); the process was not touched',
+    });
+  }
+  if (err !== 0) return false;
   return sys.ptrace(PTRACE_INTERRUPT, tid, 0, 0, ['ESRCH']) === 0;
 }
 
@@ -70,7 +81,7 @@ export function freezeProcess(sys: SysApi, pid: number): FrozenProcess {
       // Ask every thread first, then collect the stops: the threads stop in parallel.
       const asked = fresh.filter((tid) => {
         seen.add(tid);
-        return requestStop(sys, tid);
+        return requestStop(sys, pid, tid);
       });
       for (const tid of asked) {
         const t = awaitStop(sys, tid);
@@ -95,7 +106,7 @@ export function freezeNewThreads(sys: SysApi, frozen: FrozenProcess): void {
     if (fresh.length === 0) return;
     const asked = fresh.filter((tid) => {
       known.add(tid);
-      return requestStop(sys, tid);
+      return requestStop(sys, frozen.pid, tid);
     });
     for (const tid of asked) {
       const t = awaitStop(sys, tid);

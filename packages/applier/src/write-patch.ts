@@ -1,11 +1,12 @@
 /**
  * The part of applying and removing a patch that happens while every thread is stopped:
- * only plain memory writes (undo slots, 5-byte jumps, the header magic), no system call.
+ * only plain memory writes (undo slots, 5-byte jumps, the header marker), no system call.
  */
 import { HUNK_SIZE } from './layout.js';
 import type { ProcMem } from './proc-mem.js';
 import type { PatchPlan } from './plan.js';
-import { MAGIC_SIZE } from './stage-patch.js';
+import { MAGIC_APPLIED, MAGIC_PENDING, MAGIC_STAGED } from './applied.js';
+import { faultPoint } from './fault.js';
 import type { KpatchInfoEntry } from '@tscare/kpatch';
 
 export function jumpBytes(from: number, to: number): Buffer {
@@ -19,42 +20,58 @@ function isNew(e: KpatchInfoEntry): boolean {
   return e.daddr === 0 && e.dlen === 0;
 }
 
-/** Restores the saved bytes of the first `count` jumps of a plan (undo of a partial apply). */
-function restoreJumps(mem: ProcMem, plan: PatchPlan, count: number): void {
-  const { base, layout, info } = plan.linked;
-  info.slice(0, count).forEach((e, i) => {
-    if (!isNew(e)) mem.write(e.daddr, mem.read(base + layout.userUndo + i * HUNK_SIZE, HUNK_SIZE));
+/**
+ * Puts back the saved bytes of every replaced function that jumps to this patch now, and
+ * only those: after an interrupted commit some functions jump and some do not.
+ */
+function removeJumps(mem: ProcMem, base: number, undo: number, info: readonly KpatchInfoEntry[]): void {
+  let removed = 0;
+  info.forEach((e, i) => {
+    if (isNew(e) || !mem.read(e.daddr, HUNK_SIZE).equals(jumpBytes(e.daddr, e.saddr))) return;
+    mem.write(e.daddr, mem.read(base + undo + i * HUNK_SIZE, HUNK_SIZE));
+    if (++removed === 1) faultPoint('unpatch:between-jumps');
   });
 }
 
 /**
- * Writes the jumps, then the magic that marks the patch applied. The undo slots were filled
- * when the patch was staged (`staged`: the bytes seen then); a function whose bytes changed
- * since (another patcher) gets its slot rewritten.
+ * The commit: the marker says "pending" while the jumps are written and "applied" once all
+ * are (one 8-byte write each way). A run killed in between leaves "pending", which the next
+ * run rolls back (`leftovers.ts`). The undo slots were filled when the patch was staged
+ * (`staged`: the bytes seen then); a function whose bytes changed since (another patcher)
+ * gets its slot rewritten before its jump.
  */
 export function commitFrozen(mem: ProcMem, plan: PatchPlan, staged: readonly Buffer[]): void {
-  const { base, layout, image, info } = plan.linked;
-  let jumped = 0;
+  const { base, layout, info } = plan.linked;
   try {
+    mem.write(base, MAGIC_PENDING);
+    faultPoint('patch:pending');
+    let jumped = 0;
     for (const [i, e] of info.entries()) {
-      if (!isNew(e)) {
-        const now = mem.read(e.daddr, HUNK_SIZE);
-        if (!now.equals(staged[i])) mem.write(base + layout.userUndo + i * HUNK_SIZE, now);
-        mem.write(e.daddr, jumpBytes(e.daddr, e.saddr));
-      }
-      jumped = i + 1;
+      if (isNew(e)) continue;
+      const now = mem.read(e.daddr, HUNK_SIZE);
+      if (!now.equals(staged[i])) mem.write(base + layout.userUndo + i * HUNK_SIZE, now);
+      mem.write(e.daddr, jumpBytes(e.daddr, e.saddr));
+      if (++jumped === 1) faultPoint('patch:between-jumps');
     }
-    mem.write(base, image.subarray(0, MAGIC_SIZE));
+    faultPoint('patch:jumps-written');
+    mem.write(base, MAGIC_APPLIED);
+    faultPoint('patch:committed');
   } catch (e) {
-    restoreJumps(mem, plan, jumped);
+    removeJumps(mem, base, layout.userUndo, info);
+    mem.write(base, MAGIC_STAGED);
     throw e;
   }
 }
 
-/** Puts back the original bytes of every replaced function and clears the magic; the caller unmaps. */
+/**
+ * Puts back the original bytes of every replaced function, under the "pending" marker, and
+ * leaves the mapping "staged" (no jump leads into it); the caller unmaps it after the thaw.
+ * Also how the next run rolls back a pending leftover.
+ */
 export function revertFrozen(mem: ProcMem, base: number, undo: number, info: readonly KpatchInfoEntry[]): void {
-  info.forEach((e, i) => {
-    if (!isNew(e)) mem.write(e.daddr, mem.read(base + undo + i * HUNK_SIZE, HUNK_SIZE));
-  });
-  mem.write(base, Buffer.alloc(MAGIC_SIZE));
+  mem.write(base, MAGIC_PENDING);
+  faultPoint('unpatch:pending');
+  removeJumps(mem, base, undo, info);
+  mem.write(base, MAGIC_STAGED);
+  faultPoint('unpatch:reverted');
 }
