@@ -1,4 +1,4 @@
-import { asmFileName, depFileName, linkUnitBase } from './asm-names.js';
+import { asmFileName, depFileName, linkUnitBase, reportFileName } from './asm-names.js';
 
 test('asm file names follow LibcarePlus: next to the file, .kpatch_<name>.<stage>.s', () => {
   expect(asmFileName('obj/foo.o', 'original')).toBe('obj/.kpatch_foo.o.original.s');
@@ -18,4 +18,9 @@ test('the sources of a compile-and-link call are named after the output and thei
   expect(linkUnitBase('bin/prog', 0, 'src/util.c')).toBe('bin/prog.0-util.c');
   expect(linkUnitBase('prog', 1, '/abs/lib/util.c')).toBe('prog.1-util.c');
   expect(asmFileName(linkUnitBase('out dir/a.out', 2, 'x.c'), 'original')).toBe('out dir/.kpatch_a.out.2-x.c.original.s');
+});
+
+test('the per-unit report sits next to the merged .s', () => {
+  expect(reportFileName('obj/foo.o')).toBe('obj/.kpatch_foo.o.report.json');
+  expect(reportFileName('foo.o')).toBe('.kpatch_foo.o.report.json');
 });

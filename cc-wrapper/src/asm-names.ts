@@ -15,6 +15,15 @@ export function asmFileName(path: string, kind: AsmKind): string {
 }
 
 /**
+ * The patched stage's account of one unit, next to its merged `.s`: what the differ found
+ * (changed and new functions). tscare-patch-make reads these for its end-of-run table.
+ */
+export function reportFileName(path: string): string {
+  const slash = path.lastIndexOf('/');
+  return `${path.slice(0, slash + 1)}${ASM_PREFIX}${path.slice(slash + 1)}.report.json`;
+}
+
+/**
  * The base name for the assembly of the `index`-th source of a compile-and-link call:
  * next to the linked output (the source's directory may be read-only in an out-of-tree
  * build), and unique per output and position (two links of one source under `make -j`,

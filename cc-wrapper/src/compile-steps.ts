@@ -6,7 +6,7 @@
 import { copyFileSync, existsSync } from 'node:fs';
 import type { Stage } from './env.js';
 import type { CallPlan, CompileUnit, InputToken } from './classify.js';
-import { asmFileName, linkUnitBase } from './asm-names.js';
+import { asmFileName, linkUnitBase, reportFileName } from './asm-names.js';
 import { assembleArgv, compileToAsmArgv, linkArgv, linkSourceToAsmArgv } from './command-lines.js';
 import { runCompiler } from './run-compiler.js';
 import { writeAtomically } from './temp-files.js';
@@ -29,12 +29,12 @@ function compileAsm(ctx: BuildContext, asm: string, argvFor: (out: string) => st
 }
 
 /** The assembly to build from, for a unit whose stage .s was just written next to `base`. */
-async function unitAssembly(ctx: BuildContext, base: string, source: string): Promise<{ asm: string; keepDebug: boolean }> {
+async function unitAssembly(ctx: BuildContext, base: string, source: string, output: string): Promise<{ asm: string; keepDebug: boolean }> {
   const stageAsm = asmFileName(base, ctx.stage);
   if (ctx.stage === 'original') return { asm: stageAsm, keepDebug: true };
   const { carriesLineInfo, mergeAssembly } = await import('./merge-assembly.js');
   const merged = asmFileName(base, 'merged');
-  const outcome = await mergeAssembly({ original: asmFileName(base, 'original'), patched: stageAsm, merged, source });
+  const outcome = await mergeAssembly({ original: asmFileName(base, 'original'), patched: stageAsm, merged, report: reportFileName(base), output, source });
   const details = [outcome.originalMissing ? 'no original assembly: all new' : '', outcome.summary].filter((d) => d !== '');
   ctx.notes.push(`${source}: ${outcome.kind}${details.length > 0 ? ` (${details.join('; ')})` : ''}`);
   return { asm: merged, keepDebug: carriesLineInfo(outcome.text) };
@@ -52,7 +52,7 @@ async function compileUnit(ctx: BuildContext, plan: CompilePlan, { source, outpu
   warnIfNotBuiltByWrapper(ctx, output);
   const code = compileAsm(ctx, asmFileName(output, ctx.stage), (temp) => compileToAsmArgv(plan.tokens, source, temp, output));
   if (code !== 0) return code;
-  const unit = await unitAssembly(ctx, output, source.path);
+  const unit = await unitAssembly(ctx, output, source.path, output);
   if (plan.mode === 'assembly') {
     writeAtomically(output, (temp) => copyFileSync(unit.asm, temp));
     return 0;
@@ -70,7 +70,7 @@ export async function runLink(ctx: BuildContext, plan: LinkPlan, argv: readonly 
     const base = linkUnitBase(plan.output, index, source.path);
     const code = compileAsm(ctx, asmFileName(base, ctx.stage), (temp) => linkSourceToAsmArgv(plan.tokens, source, temp));
     if (code !== 0) return code;
-    const unit = await unitAssembly(ctx, base, source.path);
+    const unit = await unitAssembly(ctx, base, source.path, plan.output);
     asmOf.set(source, unit.asm);
     keepDebug &&= unit.keepDebug;
   }

@@ -4,6 +4,7 @@
  * never pay for loading it.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { TscareError, isTscareError } from '@tscare/errors';
 import { writeTextAtomically } from './temp-files.js';
 
@@ -11,8 +12,24 @@ export interface MergeFiles {
   original: string;
   patched: string;
   merged: string;
+  /** Where the unit's report (UnitReport as JSON) goes. */
+  report: string;
+  /** The object (or linked output) the unit ends up in, recorded in the report. */
+  output: string;
   /** Named in a refusal, since it is what the user edited. */
   source: string;
+}
+
+/** The per-unit report file: the differ's findings for one source, read by tscare-patch-make. */
+export interface UnitReport {
+  source: string;
+  /** Absolute path of the object or linked output the unit was built into. */
+  output: string;
+  kind: 'merged' | 'unchanged';
+  originalMissing: boolean;
+  changed: string[];
+  added: string[];
+  newVariables: string[];
 }
 
 export type MergeOutcome = { kind: 'merged' | 'unchanged'; text: string; originalMissing: boolean; summary: string };
@@ -32,6 +49,8 @@ export async function mergeAssembly(files: MergeFiles): Promise<MergeOutcome> {
   }
   writeTextAtomically(files.merged, result.text);
   const { changed, added, newVariables } = result.report;
+  const report: UnitReport = { source: files.source, output: resolve(files.output), kind: result.kind, originalMissing, changed, added, newVariables };
+  writeTextAtomically(files.report, `${JSON.stringify(report)}\n`);
   const parts = [['changed', changed], ['new', added], ['new variables', newVariables]] as const;
   const summary = parts.filter(([, names]) => names.length > 0).map(([what, names]) => `${what}: ${names.join(' ')}`).join('; ');
   return { kind: result.kind, text: result.text, originalMissing, summary };

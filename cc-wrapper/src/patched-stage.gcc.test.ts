@@ -25,6 +25,9 @@ describe('patched stage', () => {
     expect(sectionNames(dir, 'foo.o')).toEqual(expect.arrayContaining(['.kpatch.text', '.kpatch.info', '.kpatch.strtab']));
     expect(readFileSync(join(dir, '.kpatch_foo.o.patched.s'), 'utf8')).toContain('Hello world being patched!');
     expect(readFileSync(join(dir, '.kpatch_foo.o.s'), 'utf8')).toContain('.kpatch.text');
+    expect(JSON.parse(readFileSync(join(dir, '.kpatch_foo.o.report.json'), 'utf8'))).toEqual({
+      source: 'foo.c', output: join(dir, 'foo.o'), kind: 'merged', originalMissing: false, changed: ['print_hello'], added: [], newVariables: ['.LC0'],
+    });
     ok(wrapper(['-O2', '-g', '-o', 'foo', 'foo.o'], dir, PATCHED));
     const linked = sectionNames(dir, 'foo');
     expect(linked).toEqual(expect.arrayContaining(['.rela.text', '.kpatch.text']));
@@ -38,6 +41,8 @@ describe('patched stage', () => {
     ok(wrapper(['-O2', '-g', '-c', 'foo.c', '-o', 'foo.o'], dir, PATCHED));
     expect(readFileSync(join(dir, 'foo.o')).equals(original)).toBe(true);
     expect(sectionNames(dir, 'foo.o')).not.toContain('.kpatch.text');
+    const report = JSON.parse(readFileSync(join(dir, '.kpatch_foo.o.report.json'), 'utf8'));
+    expect(report).toMatchObject({ kind: 'unchanged', changed: [], added: [] });
   });
 
   test('compile and link in one call works in the patched stage', () => {
@@ -47,6 +52,7 @@ describe('patched stage', () => {
     ok(wrapper(['-O2', '-g', '-o', 'foo', 'foo.c'], dir, { ...PATCHED, TSCARE_LOG: log }));
     expect(sectionNames(dir, 'foo')).toEqual(expect.arrayContaining(['.rela.text', '.kpatch.text']));
     expect(existsSync(join(dir, '.kpatch_foo.0-foo.c.s'))).toBe(true);
+    expect(JSON.parse(readFileSync(join(dir, '.kpatch_foo.0-foo.c.report.json'), 'utf8'))).toMatchObject({ output: join(dir, 'foo'), changed: ['print_hello'] });
     expect(readFileSync(log, 'utf8')).toMatch(/patched compile\+link foo\.c exit 0; foo\.c: merged \(changed: print_hello[;)].* :: -O2 -g -o foo foo\.c\n$/);
   });
 
@@ -55,6 +61,7 @@ describe('patched stage', () => {
     const log = join(dir, 'cc.log');
     ok(wrapper(['-O2', '-c', 'extra.c', '-o', 'extra.o'], dir, { ...PATCHED, TSCARE_LOG: log }));
     expect(readFileSync(log, 'utf8')).toContain('extra.c: merged (no original assembly: all new; new: extra_answer)');
+    expect(JSON.parse(readFileSync(join(dir, '.kpatch_extra.o.report.json'), 'utf8'))).toMatchObject({ originalMissing: true, changed: [], added: ['extra_answer'] });
     expect(sectionNames(dir, 'extra.o')).toContain('.kpatch.text');
   });
 

@@ -8,7 +8,7 @@ function options(argv: string[], config?: TscareConfig): PatchMakeOptions | null
   return parsed.kind === 'help' ? null : resolveOptions(parsed.given, config);
 }
 
-const DEFAULTS = { make: { command: 'make', targets: [], installTargets: ['install'] }, extraCflags: [], binaries: { patch: [], skip: [] } };
+const DEFAULTS = { make: { command: 'make', targets: [], installTargets: ['install'] }, extraCflags: [], binaries: { patch: [], skip: [] }, quiet: false };
 
 function usageMessage(argv: string[]): string {
   try {
@@ -34,6 +34,11 @@ describe('parseCommandLine', () => {
         jobs: 4,
         patches: ['a.patch', 'b.patch'],
     });
+  });
+
+  test('-q / --quiet', () => {
+    expect(options(['-q', '-i', '1', 'a.patch'])?.quiet).toBe(true);
+    expect(options(['--quiet', '-i', '1', 'a.patch'])?.quiet).toBe(true);
   });
 
   test('long options with = and defaults', () => {

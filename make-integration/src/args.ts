@@ -27,6 +27,8 @@ export interface PatchMakeOptions {
   /** Added to every compiler call of both builds (appended to CC and CXX). */
   extraCflags: string[];
   binaries: BinaryFilter;
+  /** Only errors and the final table (-q). */
+  quiet: boolean;
 }
 
 /** What the command line said, before tscare.toml fills the gaps. */
@@ -37,16 +39,19 @@ export interface GivenOptions extends RawValues {
 export type ParsedCommand = { kind: 'help' } | { kind: 'run'; given: GivenOptions };
 
 export const USAGE = `usage: tscare-patch-make [-c|--clean] [-u|--update] [-s|--srcdir DIR] [-d|--destdir VAR]
-                         -i|--id ID [-b|--buildid BID] [-j|--jobs N] PATCH...
-Run from the top of a make-able tree. Builds it twice through tscare-cc (original, then
-with PATCH... applied), and writes <patchroot>/<build-id>.kpatch for every changed binary.
+                         -i|--id ID [-b|--buildid BID] [-j|--jobs N] [-q|--quiet] PATCH...
+Run where make runs (the top of the tree or a build directory). Builds it twice
+through tscare-cc (original, then with PATCH... applied), and writes
+<patchroot>/<build-id>.kpatch for every changed binary.
   -c, --clean        run 'make clean' and remove the previous install trees first
   -u, --update       do not build; make patches from the existing install trees
-  -s, --srcdir DIR   apply the patches in DIR (default: .)
+  -s, --srcdir DIR   apply the patches (-p1) in DIR, e.g. -s .. from a build directory
+                     (default: .); PATCH names are relative to the working directory
   -d, --destdir VAR  make variable for the install root (default: DESTDIR)
   -i, --id ID        patch id stored in the .kpatch header (at most 7 characters)
   -b, --buildid BID  use BID as the build id of every original binary
   -j, --jobs N       parallel make jobs
+  -q, --quiet        print only errors and the final table (for CI logs)
       --config FILE  settings file (default: ./tscare.toml when it exists); options given
                      on the command line win over it`;
 
@@ -71,6 +76,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommand {
         buildid: { type: 'string', short: 'b' },
         jobs: { type: 'string', short: 'j' },
         config: { type: 'string' },
+        quiet: { type: 'boolean', short: 'q' },
       },
     });
   } catch (e) {
@@ -90,6 +96,7 @@ interface RawValues {
   id?: string;
   buildid?: string;
   jobs?: string;
+  quiet?: boolean;
 }
 
 /** The command line over tscare.toml over the defaults, then checked as one. */
@@ -131,5 +138,6 @@ function checkOptions(v: RawValues, patches: string[]): CheckedOptions {
     buildId: v.buildid?.toLowerCase(),
     jobs: v.jobs === undefined ? undefined : Number(v.jobs),
     patches,
+    quiet: v.quiet ?? false,
   };
 }

@@ -10,6 +10,8 @@ import { findConfig } from './config.js';
 import { readPatchMakeEnv } from './env.js';
 import { findCompilerWrappers } from './find-wrapper.js';
 import { patchMake, type PatchMakeResult } from './patch-make.js';
+import { formatTable } from './run-table.js';
+import { progressView } from './progress-view.js';
 
 const TOOL = 'tscare-patch-make';
 
@@ -17,17 +19,23 @@ function say(line: string): void {
   process.stderr.write(`${TOOL}: ${line}\n`);
 }
 
-function printResult(result: PatchMakeResult): number {
+/**
+ * LibcarePlus's `patch for ... is in ...` lines on stdout (scripts parse them); on stderr a
+ * line per binary (not in quiet mode, except failures) and the table.
+ */
+function printResult(result: PatchMakeResult, quiet: boolean): number {
   for (const o of result.outcomes) {
     if (o.kind === 'built') {
-      say(`${o.original}: ${o.infoCount} function(s) in the patch`);
+      if (!quiet) say(`${o.original}: ${o.infoCount} function(s) in the patch`);
       process.stdout.write(`patch for ${o.original} is in ${o.file}\n`);
     }
+    else if (o.kind === 'failed') say(`cannot build a patch for ${o.original}: ${formatError(TOOL, o.error)}`);
+    else if (quiet) continue;
     else if (o.kind === 'unchanged') say(`no change in ${o.original}`);
-    else if (o.kind === 'skipped') say(`skipped ${o.original}: ${o.reason}`);
-    else say(`cannot build a patch for ${o.original}: ${formatError(TOOL, o.error)}`);
+    else say(`skipped ${o.original}: ${o.reason}`);
   }
-  if (result.kind === 'no-changes') say('no changes: the patched build has no changed function in any installed binary');
+  if (result.rows.length > 0) process.stderr.write(`${formatTable(result.rows)}\n`);
+  if (result.kind === 'no-changes' && !quiet) say('no changes: the patched build has no changed function in any installed binary');
   return result.outcomes.some((o) => o.kind === 'failed') ? 1 : 0;
 }
 
@@ -50,8 +58,9 @@ async function main(): Promise<number> {
     }
     const cwd = process.cwd();
     const options = resolveOptions(command.given, findConfig(command.given.config, cwd));
-    const ctx = { cwd, env: readPatchMakeEnv(process.env, cwd), wrappers: findCompilerWrappers(), signal: controller.signal, report: say };
-    return printResult(await patchMake(options, ctx));
+    const view = progressView(process.stderr, TOOL, options.quiet ? 'quiet' : process.stderr.isTTY ? 'tty' : 'lines');
+    const ctx = { cwd, env: readPatchMakeEnv(process.env, cwd), wrappers: findCompilerWrappers(), signal: controller.signal, ...view };
+    return printResult(await patchMake(options, ctx), options.quiet);
   } catch (e) {
     process.stderr.write(`${formatError(TOOL, e)}\n`);
     if (signalled !== undefined) return 128 + (constants.signals[signalled] ?? 0);

@@ -39,7 +39,8 @@ export function readPatchMakeEnv(env: NodeJS.ProcessEnv, cwd: string): PatchMake
       tmp,
     },
     makeEnv,
-    ccLog: nonEmpty(env.TSCARE_LOG) ?? resolve(tmp, 'cc.log'),
+    // Absolute: the wrapper runs in every directory a recursive make enters.
+    ccLog: resolve(cwd, nonEmpty(env.TSCARE_LOG) ?? resolve(tmp, 'cc.log')),
   };
 }
 

@@ -21,7 +21,7 @@ export interface MakeSetup {
 }
 
 /** LibcarePlus's convention: a project may provide a dedicated `lpmakefile`. */
-function makefileArgs(cwd: string): string[] {
+export function makefileArgs(cwd: string): string[] {
   return existsSync(join(cwd, 'lpmakefile')) ? ['-f', 'lpmakefile'] : [];
 }
 

@@ -58,6 +58,7 @@ test('binaries.skip leaves a changed binary out and says so', () => {
   expect(r.status).toBe(0);
   expect(r.stdout).toBe('');
   expect(r.stderr).toContain(`skipped ${join(dir, 'lpmake/foo')}: binaries.skip "fo?"`);
+  expect(r.stderr).toMatch(/^lpmake\/foo +[0-9a-f]{40} +- +- +skipped \(binaries\.skip "fo\?"\)$/m);
   expect(r.stderr).toContain('no changes');
   expect(existsSync(join(dir, 'patchroot'))).toBe(false);
 });

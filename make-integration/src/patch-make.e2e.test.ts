@@ -52,6 +52,9 @@ test('--clean -i 0001 foo.patch: patchroot/<build id of lpmake/foo>.kpatch, sour
   expect(bid).toMatch(/^[0-9a-f]{40}$/);
   const kpatch = join(dir, 'patchroot', `${bid}.kpatch`);
   expect(r.stdout).toBe(`patch for ${join(dir, 'lpmake/foo')} is in ${kpatch}\n`);
+  expect(r.stderr).toMatch(/^tscare-patch-make: patched build: done, 1\/1 file compiled, \d+\.\ds$/m);
+  // The end-of-run table: the changed function comes from tscare-cc's report of foo.o.
+  expect(r.stderr).toMatch(new RegExp(`^binary +build-id +changed functions +new functions +patch\nlpmake/foo +${bid} +print_hello +- +patchroot/${bid}\\.kpatch$`, 'm'));
   const bytes = readFileSync(kpatch);
   expect(bytes.subarray(0, 8).toString('latin1')).toBe('KPATCH1\0');
   expect(bytes.subarray(88, 128).toString('latin1')).toBe(bid);
@@ -60,6 +63,7 @@ test('--clean -i 0001 foo.patch: patchroot/<build id of lpmake/foo>.kpatch, sour
   const again = patchMake(['-u', '-i', '0002']);
   expect(again.status).toBe(0);
   expect(again.stdout).toBe(r.stdout);
+  expect(again.stderr).toMatch(new RegExp(`^lpmake/foo +${bid} +print_hello +- +patchroot/${bid}\\.kpatch$`, 'm'));
   expect(readFileSync(kpatch).subarray(0, 16).toString('latin1')).toBe('KPATCH1\x000002\0\0\0\0');
   // The deployed binary is a plain build: same build id as gcc without the wrapper.
   expect(spawnSync('gcc', ['-O2', '-g', '-o', 'plain', 'foo.c'], { cwd: dir }).status).toBe(0);
@@ -80,9 +84,11 @@ test('a patch that does not apply: exit 1, the hunk is named, nothing changed', 
 test('a patched build that fails: exit 1, the log is named, sources restored', () => {
   writeFileSync(join(dir, 'broken.patch'), readFileSync(join(dir, 'foo.patch'), 'utf8').replace('being patched!\\n");', 'being patched!\\n")'));
   const before = treeHash();
-  const r = patchMake(['-i', '0001', 'broken.patch']);
+  const r = patchMake(['-q', '-i', '0001', 'broken.patch']);
   expect(r.status).toBe(1);
-  expect(r.stderr).toContain('error PATCHMAKE_MAKE_FAILED: patched build failed');
+  // Quiet: no progress lines, the error and where the full log is.
+  expect(r.stderr).toMatch(/^tscare-patch-make: error PATCHMAKE_MAKE_FAILED: patched build failed/);
+  expect(r.stderr).not.toContain('original build: done');
   expect(r.stderr).toContain(`the full log is ${join(dir, '.lpmaketmp/build.log')}`);
   expect(readFileSync(join(dir, '.lpmaketmp/build.log'), 'utf8')).toMatch(/foo\.c:\d+:\d+: error: expected /);
   expect(treeHash()).toBe(before);
@@ -95,6 +101,8 @@ test('a patch that changes no code reports "no changes"', () => {
   expect(r.status).toBe(0);
   expect(r.stdout).toBe('');
   expect(r.stderr).toContain('no changes: the patched build has no changed function in any installed binary');
+  expect(r.stderr).toContain(`no change in ${join(dir, 'lpmake/foo')}`);
+  expect(r.stderr).toMatch(/^lpmake\/foo +[0-9a-f]{40} +- +- +no change$/m);
   expect(existsSync(join(dir, 'patchroot'))).toBe(false);
   expect(treeHash()).toBe(before);
 });

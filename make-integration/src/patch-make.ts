@@ -4,7 +4,7 @@
  * sources back, make one .kpatch per changed binary.
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { isAbsolute, join, relative } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import type { PatchMakeOptions } from './args.js';
 import type { PatchMakeEnv } from './env.js';
 import type { CompilerWrappers } from './find-wrapper.js';
@@ -12,6 +12,10 @@ import { planPatches } from './patch-set.js';
 import { SourceBackup } from './source-backup.js';
 import { runMake, type MakeSetup } from './make-runner.js';
 import { buildKpatches, type BinaryOutcome } from './build-kpatches.js';
+import { collectUnitReports, loadKeptReports, markPatchedStart, type UnitReport } from './unit-reports.js';
+import { tableRows, type TableRow } from './run-table.js';
+import { watchStep, type ProgressSink, type StepWatch } from './progress.js';
+import { estimateCompiles } from './dry-run.js';
 
 export interface PatchMakeContext {
   /** The top of the make-able tree: everything written stays inside it (or in the LPMAKE_* dirs). */
@@ -20,14 +24,17 @@ export interface PatchMakeContext {
   wrappers: CompilerWrappers;
   /** Aborted on SIGINT/SIGTERM: make is stopped and the sources are restored. */
   signal: AbortSignal;
-  /** Progress lines for the user (the CLI prints them). */
+  /** Messages for the user (the CLI prints them, or not in quiet mode). */
   report: (line: string) => void;
+  /** Progress of each make step (the CLI shows it on one line, per step, or not at all). */
+  progress: ProgressSink;
 }
 
+/** `rows` is the end-of-run table, one row per outcome. */
 export type PatchMakeResult =
-  | { kind: 'patched'; outcomes: BinaryOutcome[] }
+  | { kind: 'patched'; outcomes: BinaryOutcome[]; rows: TableRow[] }
   /** Nothing to patch: no binary differs in code. */
-  | { kind: 'no-changes'; outcomes: BinaryOutcome[] };
+  | { kind: 'no-changes'; outcomes: BinaryOutcome[]; rows: TableRow[] };
 
 type Stage = 'original' | 'patched';
 
@@ -37,9 +44,10 @@ export async function patchMake(opts: PatchMakeOptions, ctx: PatchMakeContext): 
   const backup = new SourceBackup(ctx.cwd, dirs.tmp);
   const leftover = backup.restoreLeftover();
   if (leftover.length > 0) ctx.report(`restored sources left patched by an interrupted run: ${leftover.join(', ')}`);
-  if (!opts.update) await buildBothTrees(opts, ctx, backup);
+  const keptReports = join(dirs.tmp, 'reports.json');
+  const reports = opts.update ? loadKeptReports(keptReports) : await buildBothTrees(opts, ctx, backup, keptReports);
   rmSync(join(dirs.tmp, 'kpatch'), { recursive: true, force: true });
-  const outcomes = await buildKpatches({
+  const outcomes = await watchStep(stepWatch(ctx, 'building patches', undefined, undefined), () => buildKpatches({
     originalDir: dirs.original,
     patchedDir: dirs.patched,
     patchroot: dirs.patchroot,
@@ -47,12 +55,21 @@ export async function patchMake(opts: PatchMakeOptions, ctx: PatchMakeContext): 
     patchId: opts.patchId,
     buildId: opts.buildId,
     binaries: opts.binaries,
-  });
-  return { kind: outcomes.some((o) => o.kind === 'built' || o.kind === 'failed') ? 'patched' : 'no-changes', outcomes };
+  }));
+  const rows = tableRows(outcomes, dirs.patched, dirs.original, reports, ctx.cwd);
+  return { kind: outcomes.some((o) => o.kind === 'built' || o.kind === 'failed') ? 'patched' : 'no-changes', outcomes, rows };
 }
 
-async function buildBothTrees(opts: PatchMakeOptions, ctx: PatchMakeContext, backup: SourceBackup): Promise<void> {
+/** What watchStep needs for one step; `stage` names the wrapper lines that count as compiles. */
+function stepWatch(ctx: PatchMakeContext, step: string, stage: Stage | undefined, total: number | undefined): StepWatch {
+  return { logFile: ctx.env.ccLog, stage, step, total, emit: ctx.progress };
+}
+
+/** Returns the unit reports of the patched build (also saved to `keptReports` for --update). */
+async function buildBothTrees(opts: PatchMakeOptions, ctx: PatchMakeContext, backup: SourceBackup, keptReports: string): Promise<UnitReport[]> {
   const { dirs } = ctx.env;
+  // A run that fails before the patched build is done must not leave an older run's functions for -u.
+  rmSync(keptReports, { force: true });
   const logFile = join(dirs.tmp, 'build.log');
   writeFileSync(logFile, `tscare-patch-make -i ${opts.patchId} ${opts.patches.join(' ')}\n`);
   const setup: MakeSetup = { command: opts.make.command, cwd: ctx.cwd, env: ctx.env.makeEnv, logFile, jobs: opts.jobs, signal: ctx.signal };
@@ -64,7 +81,11 @@ async function buildBothTrees(opts: PatchMakeOptions, ctx: PatchMakeContext, bac
   try {
     backup.apply(changes);
     ctx.report(`applied ${opts.patches.join(', ')}: ${changes.map((c) => c.rel).join(', ') || 'no file changed'}`);
+    const marker = join(dirs.tmp, 'patched-start');
+    markPatchedStart(marker);
     await buildStage(setup, ctx, opts, 'patched', dirs.patched);
+    const roots = [ctx.cwd, resolve(ctx.cwd, opts.srcdir)];
+    return collectUnitReports(roots, marker, [dirs.original, dirs.patched, dirs.patchroot], keptReports);
   } finally {
     const restored = backup.restore();
     ctx.report(`restored ${restored.length} source file(s)`);
@@ -72,8 +93,7 @@ async function buildBothTrees(opts: PatchMakeOptions, ctx: PatchMakeContext, bac
 }
 
 async function cleanStep(setup: MakeSetup, ctx: PatchMakeContext): Promise<void> {
-  ctx.report('make clean');
-  await runMake(setup, 'make clean', ['clean'], {});
+  await watchStep(stepWatch(ctx, 'make clean', undefined, undefined), () => runMake(setup, 'make clean', ['clean'], {}));
   for (const dir of [ctx.env.dirs.original, ctx.env.dirs.patched]) {
     const rel = relative(ctx.cwd, dir);
     if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) {
@@ -90,8 +110,10 @@ async function buildStage(setup: MakeSetup, ctx: PatchMakeContext, opts: PatchMa
   const flags = opts.extraCflags.map((f) => ` ${f}`).join('');
   const vars = [`CC=${ctx.wrappers.cc}${flags}`, `CXX=${ctx.wrappers.cxx}${flags}`];
   const stageEnv = { TSCARE_STAGE: stage, TSCARE_LOG: ctx.env.ccLog };
-  ctx.report(`building the ${stage} tree`);
-  await runMake(setup, `${stage} build`, [...opts.make.targets, ...vars], stageEnv);
+  const buildArgs = [...opts.make.targets, ...vars];
+  const total = await estimateCompiles(setup, buildArgs, [ctx.wrappers.cc, ctx.wrappers.cxx]);
+  await watchStep(stepWatch(ctx, `${stage} build`, stage, total), () => runMake(setup, `${stage} build`, buildArgs, stageEnv));
   mkdirSync(destdir, { recursive: true });
-  await runMake(setup, `${stage} install`, [...opts.make.installTargets, ...vars, `${opts.destdirVar}=${destdir}`], stageEnv);
+  const installArgs = [...opts.make.installTargets, ...vars, `${opts.destdirVar}=${destdir}`];
+  await watchStep(stepWatch(ctx, `${stage} install`, stage, undefined), () => runMake(setup, `${stage} install`, installArgs, stageEnv));
 }

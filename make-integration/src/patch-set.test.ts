@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { planPatches } from './patch-set.js';
@@ -58,6 +58,24 @@ test('the failing hunk is named', () => {
 test('paths that leave the source directory are refused', () => {
   const evil = patch('evil.patch', '--- a/../outside.c\n+++ b/../outside.c\n@@ -0,0 +1 @@\n+x\n');
   expect(() => planPatches([evil], '.', dir)).toThrow('points outside the source directory');
+});
+
+test('a source directory above the working directory (cd build && -s ..): paths relative to the working directory', () => {
+  mkdirSync(join(dir, 'build'));
+  patch('p1.patch', TWO_HUNKS);
+  const changes = planPatches(['../p1.patch'], '..', join(dir, 'build'));
+  expect(changes.map((c) => c.rel)).toEqual(['../src/a.c']);
+});
+
+test('a symbolic link inside the source directory does not lead out of it', () => {
+  const outside = mkdtempSync(join(tmpdir(), 'tscare-outside-'));
+  try {
+    symlinkSync(outside, join(dir, 'src/link'));
+    const evil = patch('evil.patch', '--- /dev/null\n+++ b/src/link/x.c\n@@ -0,0 +1 @@\n+x\n');
+    expect(() => planPatches([evil], '.', dir)).toThrow(`points outside the source directory ${dir}`);
+  } finally {
+    rmSync(outside, { recursive: true, force: true });
+  }
 });
 
 test('new and deleted files', () => {

@@ -3,8 +3,8 @@
  * applyPatch, `patch -p1` semantics), so that a patch that does not apply leaves every
  * file untouched and the error names the patch, the file and the hunk.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { isAbsolute, relative, resolve } from 'node:path';
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { applyPatch, parsePatch, type StructuredPatch } from 'diff';
 import { TscareError } from '@tscare/errors';
 
@@ -52,19 +52,35 @@ function parsePatchFile(patchFile: string, path: string): StructuredPatch[] {
   return parsed;
 }
 
-/** `patch -p1`: drop the first path component (a/, b/); the result must stay inside srcdir. */
+/**
+ * `patch -p1` in srcdir: drop the first path component (a/, b/). The file must stay inside
+ * srcdir, also through symbolic links. The result is relative to the project directory
+ * (where tscare-patch-make runs), so with `-s ..` it starts with `../`.
+ */
 export function targetOf(filePatch: StructuredPatch, patchFile: string, srcdir: string, projectDir: string): string {
   const name = filePatch.newFileName !== DEV_NULL ? filePatch.newFileName : filePatch.oldFileName;
   const slash = name?.indexOf('/') ?? -1;
   if (name === undefined || slash < 0 || slash === name.length - 1) {
     throw new TscareError('PATCHMAKE_PATCH_PATH', `${patchFile}: cannot take a file name from "${name ?? ''}" with -p1`);
   }
-  const abs = resolve(projectDir, srcdir, name.slice(slash + 1));
-  const rel = relative(projectDir, abs);
-  if (rel === '' || rel.startsWith('..') || isAbsolute(rel) || relative(resolve(projectDir, srcdir), abs).startsWith('..')) {
-    throw new TscareError('PATCHMAKE_PATCH_PATH', `${patchFile}: ${name} points outside the source directory`);
+  const top = resolve(projectDir, srcdir);
+  const abs = resolve(top, name.slice(slash + 1));
+  if (abs === top || !inside(top, abs) || !inside(realpathSync(top), realpathSync(existingAncestor(dirname(abs))))) {
+    throw new TscareError('PATCHMAKE_PATCH_PATH', `${patchFile}: ${name} points outside the source directory ${top}`);
   }
-  return rel;
+  return relative(projectDir, abs);
+}
+
+/** `path` is `top` itself or below it. */
+function inside(top: string, path: string): boolean {
+  const rel = relative(top, path);
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+}
+
+function existingAncestor(dir: string): string {
+  let d = dir;
+  while (!existsSync(d)) d = dirname(d);
+  return d;
 }
 
 function applyFilePatch(changes: Map<string, FileChange>, patchFile: string, fp: StructuredPatch, srcdir: string, projectDir: string): void {
