@@ -7,6 +7,7 @@ import { TscareError } from '@tscare/errors';
 import { isAutoName } from 'gnu-as-parser';
 import { checkSafety, isEmptyFile } from './check-safety.js';
 import { correlate, type Correlation, type FunctionPair } from './correlate.js';
+import { externalData } from './external-data.js';
 import { emitCopy, emitInfo, type EmitContext } from './emit.js';
 import { buildModel, statementsOf, type FileModel } from './model.js';
 import { makeRename, type RenameFn } from './naming.js';
@@ -132,7 +133,13 @@ export function generateMergedAssembly(original: string, patched: string, opts: 
     return { kind: 'unchanged', text: unchangedText(original, m0, m1), report };
   }
   const rename = makeRename(corr);
-  const ctx: EmitContext = { pageShift: opts.pageShift ?? 12, dataOpened: false, strtabCount: 0 };
+  const ctx: EmitContext = {
+    pageShift: opts.pageShift ?? 12,
+    dataOpened: false,
+    strtabCount: 0,
+    externalData: externalData(m0, m1, corr),
+    fileName: opts.patchedName,
+  };
   const ins: Insertions = { before: new Map(), after: new Map() };
   for (const p of corr.functionPairs) if (p.changed) emitChanged(ctx, m0, m1, p, rename, ins);
   const tail = emitNew(ctx, m1, corr, rename);

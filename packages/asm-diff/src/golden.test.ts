@@ -12,7 +12,7 @@ import { generateMergedAssembly } from './generate.js';
 
 const goldenDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'golden');
 const cases = readdirSync(goldenDir);
-const HEADER = /^# gcc .*12\.\d+\.\d+.*, gcc -O\S*( -\S+)* -S$/;
+const HEADER = /^# (gcc|g\+\+) .*12\.\d+\.\d+.*, (gcc|g\+\+) -O\S*( -\S+)* -S$/;
 
 describe('golden merged output', () => {
   it('finds golden folders, merged and refused ones', () => {

@@ -3,6 +3,7 @@
  * LibcarePlus tools rely on (`.kpatch.text` symbols, 48-byte info entries with the right
  * lengths) and that the original code and data are laid out byte for byte as before.
  */
+import { execFileSync } from 'node:child_process';
 import { sectionBytes, sections, symbols, type SymbolInfo } from './toolchain.js';
 
 export interface MergedExpectation {
@@ -49,6 +50,11 @@ export function checkMergedObject(
   });
   // gas turns a reference to a label that does not exist into an undefined symbol, silently.
   const external = new Set([...osyms, ...symbols(patchedObj)].filter((s) => s.ndx === 'UND').map((s) => s.name));
+  // gas declares _GLOBAL_OFFSET_TABLE_ in any object with a @GOTPCREL reference (the GOT rewrite of library data).
+  const gotDeclared = msyms.some((s) => s.name === '_GLOBAL_OFFSET_TABLE_' && s.ndx === 'UND') && !external.has('_GLOBAL_OFFSET_TABLE_');
+  if (gotDeclared && /R_X86_64_(REX_)?GOTPCREL/.test(execFileSync('readelf', ['-rW', mergedObj], { encoding: 'utf8', maxBuffer: 1 << 30 }))) {
+    external.add('_GLOBAL_OFFSET_TABLE_');
+  }
   for (const s of msyms) if (s.ndx === 'UND' && !external.has(s.name)) problems.push(`merged object has an undefined symbol '${s.name}'`);
   for (const s of sections(origObj)) {
     if (!s.flags.includes('A') || s.name === '.eh_frame' || s.type === 'NOBITS' || s.type === 'RELA') continue;
