@@ -38,3 +38,24 @@ describe('parseArgs (libcare-ctl command lines)', () => {
     expect(() => parseArgs(argv)).toThrow(expect.objectContaining({ code: 'USAGE', message: expect.stringContaining(message) }));
   });
 });
+
+describe('exec', () => {
+  test('everything after -- is the program and its arguments, even our own options', () => {
+    expect(parseArgs(['exec', '--storage', 'd', '--', 'prog', '--json', '-v', '--'])).toEqual({
+      kind: 'exec', storage: 'd', program: 'prog', args: ['--json', '-v', '--'], verbose: 0, json: false,
+    });
+    expect(parseArgs(['--json', '-v', 'exec', '--storage', 'd', '--require-signed', 'k.pub', '--', 'prog'])).toEqual({
+      kind: 'exec', storage: 'd', program: 'prog', args: [], verbose: 1, json: true, requireSigned: 'k.pub',
+    });
+    expect(parseArgs(['exec', '--require-signed=k.pub', '--storage', 'd', '--', 'prog', 'a'])).toMatchObject({ requireSigned: 'k.pub', args: ['a'] });
+  });
+
+  test.each([
+    [['exec', '--', 'prog'], 'exec needs --storage'],
+    [['exec', '--storage', 'd'], 'exec needs -- PROGRAM'],
+    [['exec', '--storage', 'd', 'prog'], 'unknown argument prog for exec (the program comes after --)'],
+    [['exec', '--storage', 'd', '--require-signed=', '--', 'prog'], '--require-signed needs a public key file'],
+  ])('%j is a usage error', (argv, message) => {
+    expect(() => parseArgs(argv)).toThrow(message);
+  });
+});

@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 /** tscare-ctl: the only place that prints and chooses exit codes (0, or 255 as libcare-ctl). */
 import { formatError, isTscareError } from '@tscare/errors';
-import { parseArgs, USAGE, type Command } from './cli-args.js';
+import { parseArgs, USAGE, wantsJson, type Command } from './cli-args.js';
+import { execPatched } from './exec-program.js';
 import { formatInfo, listApplied } from './info.js';
 import type { ElfCache } from './objects.js';
-import { patchProcess } from './patch.js';
+import { patchProcess, type PatchOutcome } from './patch.js';
 import { listProcesses } from './processes.js';
 import { errorReport, textLines, type ProcessReport, type RunReport } from './report.js';
 import { defaultStorageOptions, openStorage, type Storage } from './storage.js';
@@ -32,8 +33,12 @@ function hex(n: number): string {
 }
 
 function patchOne(ctx: RunContext, storage: Storage, pid: number, cmdline: string): ProcessReport {
+  return patchReport(ctx, pid, cmdline, () => patchProcess(ctx.sys, { pid, storage, elfCache: ctx.elfCache, ehCache: ctx.ehCache }));
+}
+
+function patchReport(ctx: RunContext, pid: number, cmdline: string, patch: () => PatchOutcome): ProcessReport {
   try {
-    const r = patchProcess(ctx.sys, { pid, storage, elfCache: ctx.elfCache, ehCache: ctx.ehCache });
+    const r = patch();
     if (r.kind === 'nothing-to-apply') return { kind: 'nothing-to-apply', pid, cmdline };
     const patches = r.patches.map((p) => ({ object: p.object, id: p.id, base: hex(p.base), size: p.size, functions: p.functions }));
     return { kind: 'applied', pid, cmdline, frozen_us: r.frozenUs, attempts: r.attempts, warnings: r.warnings, notes: r.notes, patches };
@@ -41,6 +46,14 @@ function patchOne(ctx: RunContext, storage: Storage, pid: number, cmdline: strin
     if (ctx.all && isCode(e, 'PATCH_BUILDID_MISMATCH')) return { kind: 'nothing-to-apply', pid, cmdline };
     return { kind: 'failed', pid, cmdline, error: errorReport(e) };
   }
+}
+
+/** The started program's report; a failed patch has killed it (see exec-program.ts). */
+function execOne(sys: SysApi, storage: Storage, cmd: Extract<Command, { kind: 'exec' }>): ProcessReport {
+  const r = execPatched(sys, storage, cmd.program, cmd.args);
+  if (r.kind === 'killed') return { kind: 'failed', pid: r.pid, cmdline: r.cmdline, error: errorReport(r.error) };
+  const ctx: RunContext = { sys, all: false, elfCache: new Map(), ehCache: new Map() };
+  return patchReport(ctx, r.pid, r.cmdline, () => r.outcome);
 }
 
 function unpatchOne(ctx: RunContext, cmd: Extract<Command, { kind: 'unpatch' }>, pid: number, cmdline: string): ProcessReport {
@@ -94,6 +107,13 @@ function run(cmd: Command, emit: (r: ProcessReport) => void): RunReport {
       const ctx: RunContext = { sys: loadSysApi(), all: cmd.pid === 'all', elfCache: new Map(), ehCache: new Map() };
       return report('patch', forEachTarget(ctx, cmd.pid, (pid, cmdline) => patchOne(ctx, storage, pid, cmdline), emit));
     }
+    case 'exec': {
+      // As for patch: the patch is read and verified before the program is started.
+      const storage = openStorage(cmd.storage, defaultStorageOptions(cmd.requireSigned));
+      const r = execOne(loadSysApi(), storage, cmd);
+      emit(r);
+      return report('exec', [r]);
+    }
     case 'unpatch': {
       const ctx: RunContext = { sys: loadSysApi(), all: cmd.pid === 'all', elfCache: new Map(), ehCache: new Map() };
       return report('unpatch', forEachTarget(ctx, cmd.pid, (pid, cmdline) => unpatchOne(ctx, cmd, pid, cmdline), emit));
@@ -101,12 +121,16 @@ function run(cmd: Command, emit: (r: ProcessReport) => void): RunReport {
   }
 }
 
-/** Text mode prints each process as it is done; errors and warnings go to stderr. */
+/**
+ * Text mode prints each process as it is done; errors and warnings go to stderr. exec prints
+ * everything on stderr: its stdout is the started program's.
+ */
 function textEmitter(cmd: Command): (r: ProcessReport) => void {
+  const out = cmd.kind === 'exec' ? process.stderr : process.stdout;
   return (r) => {
-    const failedLine = cmd.kind === 'patch' ? `Failed to apply patch '${cmd.storage}'` : `Failed to cancel patches for ${r.pid}`;
+    const failedLine = cmd.kind === 'patch' || cmd.kind === 'exec' ? `Failed to apply patch '${cmd.storage}'` : `Failed to cancel patches for ${r.pid}`;
     const verbose = cmd.kind === 'help' ? 0 : cmd.verbose;
-    for (const line of textLines(r, verbose, failedLine)) process.stdout.write(`${line}\n`);
+    for (const line of textLines(r, verbose, failedLine)) out.write(`${line}\n`);
     if (r.kind === 'listed') process.stdout.write(formatInfo(r.pid, r.objects.map((o) => ({ name: o.name, buildId: o.build_id, ids: o.ids }))));
     if (r.kind === 'applied' || r.kind === 'removed' || r.kind === 'listed') for (const w of r.warnings) process.stderr.write(`${TOOL}: warning: ${w}\n`);
     if (r.kind === 'failed') process.stderr.write(`${TOOL}: error ${r.error.code}: ${r.error.message}${r.error.hint ? `\n${TOOL}: hint: ${r.error.hint}` : ''}\n`);
@@ -114,7 +138,7 @@ function textEmitter(cmd: Command): (r: ProcessReport) => void {
 }
 
 function main(argv: string[]): number {
-  const json = argv.includes('--json');
+  const json = wantsJson(argv);
   let result: RunReport;
   let command: RunReport['command'] = 'unknown';
   try {
@@ -126,7 +150,7 @@ function main(argv: string[]): number {
     if (!json) process.stderr.write(`${formatError(TOOL, e)}\n`);
     result = { tool: TOOL, command, ok: false, processes: [], error: errorReport(e) };
   }
-  if (json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  if (json) (command === 'exec' ? process.stderr : process.stdout).write(`${JSON.stringify(result, null, 2)}\n`);
   return result.ok && !result.error ? 0 : 255;
 }
 

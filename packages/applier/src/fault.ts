@@ -15,7 +15,10 @@ export const FAULT_STEPS = [
   'unpatch:frozen', 'unpatch:pending', 'unpatch:between-jumps', 'unpatch:reverted', 'unpatch:thawed',
 ] as const;
 
-export type FaultStep = (typeof FAULT_STEPS)[number];
+/** exec's own steps (its patch then goes through the patch steps above); tested in exec.test.ts. */
+export const EXEC_FAULT_STEPS = ['exec:at-entry'] as const;
+
+export type FaultStep = (typeof FAULT_STEPS)[number] | (typeof EXEC_FAULT_STEPS)[number];
 
 export function faultPoint(step: FaultStep): void {
   if (process.env.TSCARE_TEST_FAULT === step) process.kill(process.pid, 'SIGKILL');

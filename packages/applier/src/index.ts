@@ -8,3 +8,5 @@ export { openStorage, lookupPatch, defaultStorageOptions, type Storage, type Sto
 export { checkTrustedPath, readTrusted, trustPolicyFor, type TrustPolicy } from './file-trust.js';
 export { type ErrorReport, type ProcessReport, type RunReport, type PatchReport, type ObjectReport } from './report.js';
 export { buildUnwindTables, unwindThread, type UnwindTables, type UnwindResult, type Frame, type EhFrameCache } from './unwind.js';
+export { execPatched, type ExecOutcome } from './exec-program.js';
+export { startAtEntry } from './start-stopped.js';

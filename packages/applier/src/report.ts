@@ -48,7 +48,7 @@ export type ProcessReport =
 export interface RunReport {
   tool: 'tscare-ctl';
   /** 'unknown' when the command line could not be parsed. */
-  command: 'patch' | 'unpatch' | 'info' | 'help' | 'unknown';
+  command: 'patch' | 'unpatch' | 'info' | 'exec' | 'help' | 'unknown';
   ok: boolean;
   processes: ProcessReport[];
   /** A failure before any process was looked at (usage, unreadable patch file). */

@@ -15,6 +15,9 @@ export const PTRACE_DETACH = 17;
 export const PTRACE_SEIZE = 0x4206;
 export const PTRACE_INTERRUPT = 0x4207;
 export const PTRACE_EVENT_STOP = 128;
+export const PTRACE_EVENT_EXEC = 4;
+export const PTRACE_O_TRACEEXEC = 0x10;
+export const PTRACE_O_EXITKILL = 0x100000;
 export const WALL = 0x40000000;
 const WNOHANG = 1;
 const IOVEC_SIZE = 16;
@@ -22,6 +25,7 @@ const IOVEC_SIZE = 16;
 export const MAX_READ_RANGES = 1024;
 export const SIGTRAP = 5;
 export const SIGSTOP = 19;
+export const SIGCONT = 18;
 const SCHED_OTHER = 0;
 const SCHED_FIFO = 1;
 /** The lowest real-time priority: above every normal thread, below the kernel's own. */

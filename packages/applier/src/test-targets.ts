@@ -14,6 +14,7 @@ export const FIXTURES = path.resolve(HERE, '../fixtures');
 export const CLI = path.resolve(HERE, '../dist/cli.js');
 /** The build side is used through its command, never imported: the applier stays apart from it. */
 const KPATCH_CLI = path.resolve(HERE, '../../../bin/tscare-kpatch');
+const GENSRC_CLI = path.resolve(HERE, '../../../bin/tscare-gensrc');
 
 export interface BuiltFixture {
   exe: string;
@@ -27,13 +28,38 @@ export function buildFixture(dir: string, fixture: string, original: string, pat
   const patchedExe = path.join(dir, path.basename(patched, '.s'));
   execFileSync('gcc', ['-O2', '-o', exe, path.join(FIXTURES, fixture, original), ...libs]);
   execFileSync('gcc', ['-O2', '-o', patchedExe, path.join(FIXTURES, fixture, patched), '-Wl,-q', ...libs], { stdio: 'pipe' });
-  const tmp = path.join(dir, `${fixture}-${id}.kpatch`);
+  return makeKpatch(dir, fixture, exe, patchedExe, id);
+}
+
+/** `tscare-kpatch build`, the result renamed BUILDID.kpatch (the storage's file name). */
+function makeKpatch(dir: string, name: string, exe: string, patchedExe: string, id: string): BuiltFixture {
+  const tmp = path.join(dir, `${name}-${id}.kpatch`);
   const r = spawnSync(process.execPath, [KPATCH_CLI, 'build', '-i', id, '-o', tmp, exe, patchedExe], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`fixture ${fixture}: tscare-kpatch build failed (${r.status}): ${r.stderr}`);
+  if (r.status !== 0) throw new Error(`fixture ${name}: tscare-kpatch build failed (${r.status}): ${r.stderr}`);
   const buildId = readKpatchFile(tmp).header.buildid;
   const kpatch = path.join(dir, `${buildId}.kpatch`);
   fs.renameSync(tmp, kpatch);
   return { exe, kpatch, buildId };
+}
+
+/**
+ * From C, as the low-level flow does: gcc -S both sources, tscare-gensrc merges them, gcc
+ * links the original and the merged one (-Wl,-q), tscare-kpatch builds the patch. `out` is
+ * the name of the original binary in `dir` (the patched one is OUT.patched).
+ */
+export function buildFromC(dir: string, out: string, originalC: string, patchedC: string,
+  opts: { cflags?: string[]; ldflags?: string[]; id?: string } = {}): BuiltFixture {
+  const cflags = ['-O2', ...(opts.cflags ?? [])];
+  const asm = (c: string, s: string): void => void execFileSync('gcc', [...cflags, '-S', path.join(FIXTURES, c), '-o', s]);
+  const [origS, newS, mergedS] = ['orig', 'new', 'merged'].map((k) => path.join(dir, `${out}.${k}.s`));
+  asm(originalC, origS);
+  asm(patchedC, newS);
+  const g = spawnSync(process.execPath, [GENSRC_CLI, '-i', origS, '-i', newS, '-o', mergedS], { encoding: 'utf8' });
+  if (g.status !== 0) throw new Error(`${patchedC}: tscare-gensrc failed (${g.status}): ${g.stderr}`);
+  const exe = path.join(dir, out);
+  execFileSync('gcc', [...cflags, '-o', exe, origS, ...(opts.ldflags ?? [])]);
+  execFileSync('gcc', [...cflags, '-o', `${exe}.patched`, mergedS, '-Wl,-q', ...(opts.ldflags ?? [])], { stdio: 'pipe' });
+  return makeKpatch(dir, out, exe, `${exe}.patched`, opts.id ?? '0001');
 }
 
 /** Runs the tscare-kpatch command (keygen, sign, ...) and fails loudly when it fails. */
@@ -49,9 +75,9 @@ export interface Target {
 }
 
 /** Starts `exe args` in its own session through a shell that exits at once; output goes to a file. */
-export function startTarget(exe: string, args: string[], out: string): Target {
+export function startTarget(exe: string, args: string[], out: string, env: NodeJS.ProcessEnv = {}): Target {
   const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
-  const r = spawnSync('sh', ['-c', `setsid ${[exe, ...args].map(q).join(' ')} > ${q(out)} 2>&1 < /dev/null & echo $!`], { encoding: 'utf8' });
+  const r = spawnSync('sh', ['-c', `setsid ${[exe, ...args].map(q).join(' ')} > ${q(out)} 2>&1 < /dev/null & echo $!`], { encoding: 'utf8', env: { ...process.env, ...env } });
   const pid = Number(r.stdout.trim());
   if (!Number.isInteger(pid) || pid <= 0) throw new Error(`could not start ${exe}: ${r.stderr}`);
   return { pid, out };
@@ -87,7 +113,8 @@ export async function linesAfter(file: string, from: number, count: number, time
   for (;;) {
     const text = fs.readFileSync(file).subarray(from).toString('utf8');
     const lines = text.split('\n').slice(0, -1);
-    if (lines.length >= count) return lines;
+    // Exactly `count`: more may have arrived meanwhile, and callers compare whole arrays.
+    if (lines.length >= count) return lines.slice(0, count);
     if (Date.now() > deadline) throw new Error(`${file}: only ${lines.length} of ${count} lines after offset ${from}: ${JSON.stringify(text)}`);
     await sleep(20);
   }
