@@ -14,6 +14,8 @@ command -v patch >/dev/null 2>&1 || need_apt+=(patch)
 command -v rpmbuild >/dev/null 2>&1 || need_apt+=(rpm)
 command -v cmake >/dev/null 2>&1 || need_apt+=(cmake)
 [ -d /usr/lib/ccache ] || need_apt+=(ccache)
+command -v gdb >/dev/null 2>&1 || need_apt+=(gdb)
+command -v strace >/dev/null 2>&1 || need_apt+=(strace)
 command -v systemd-analyze >/dev/null 2>&1 || need_apt+=(systemd)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then

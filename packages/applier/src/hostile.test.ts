@@ -84,11 +84,18 @@ test('a target forking a child every 2 ms (a SIGCHLD storm): patched and unpatch
   }
 });
 
-test('a target that execs itself every 2 ms: PROCESS_EXECED naming the pid, and the new program untouched', async () => {
+test('a target that execs itself every 2 ms: refused (PROCESS_EXECED naming the pid), and the new program untouched', async () => {
   const fx = buildFixture(dir, 'hostile', 'reexec.s', 'reexec-patched.s', '0004');
   const t = await start(fx.exe, ['2'], 'reexec');
+  // Usually the exec lands while tscare-ctl works (PROCESS_EXECED). When its snapshot
+  // catches the new image before ld.so has mapped libc, the refusal comes earlier, from
+  // symbol resolution; either way nothing may change.
   for (let i = 0; i < 3; i++) {
-    expectFailed(runCtl(['patch', '-p', String(t.pid), fx.kpatch]), 'PROCESS_EXECED', `process ${t.pid} called execve while being patched`);
+    const r = runCtl(['patch', '-p', String(t.pid), fx.kpatch]);
+    expect(r.code).toBe(255);
+    const code = /tscare-ctl: error ([A-Z_]+):/.exec(r.stderr)?.[1] ?? r.stderr;
+    expect(['PROCESS_EXECED', 'SYMBOL_UNRESOLVED']).toContain(code);
+    if (code === 'PROCESS_EXECED') expect(r.stderr).toContain(`process ${t.pid} called execve while being patched`);
   }
   const lines = await linesAfter(t.out, outputSize(t.out), 5);
   expect(lines.every((l) => /^gen \d+: old$/.test(l))).toBe(true);
