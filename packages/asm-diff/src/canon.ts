@@ -6,17 +6,28 @@
  */
 import { isSectionDirective, mapSymbols, type Block } from 'gnu-as-parser';
 import { isIgnorable } from './ignorable.js';
-import { statementsOf, type FileModel } from './model.js';
+import type { FileModel } from './model.js';
 
 export type KeyFn = (symbol: string) => string;
 
 const SKIPPED_DIRECTIVES = new Set(['.globl', '.global']);
 
+/**
+ * A `.loc` line-info directive at `off` (ignorable): in a `-g` build a third of the code's
+ * statements, recognised from the text without making the statement.
+ */
+function isLocAt(text: string, off: number): boolean {
+  const c = text.charCodeAt(off + 4);
+  return (c === 32 || c === 9) && text.startsWith('.loc', off);
+}
+
 export function canonicalForm(m: FileModel, b: Block, outside: KeyFn): string[] {
-  const stmts = statementsOf(m, b);
+  const f = m.file;
   const local = new Map<string, string>();
   let debugLabels = 0;
-  for (const s of stmts) {
+  for (let i = b.first; i <= b.last; i++) {
+    if (f.kindAt(i) !== 'label') continue;
+    const s = f.statementAt(i);
     if (s.kind !== 'label') continue;
     // Debug labels (`.LFB`, `.LVL`, ...) are numbered apart, so that adding or removing one
     // does not renumber the real labels; C++ exception tables refer to `.LFB` inside the block.
@@ -26,7 +37,10 @@ export function canonicalForm(m: FileModel, b: Block, outside: KeyFn): string[] 
   if (b.kind === 'variable' && !local.has(b.name)) local.set(b.name, `\u0001${local.size}`);
   const key = (sym: string): string => local.get(sym) ?? outside(sym);
   const out: string[] = [];
-  for (const s of stmts) {
+  for (let i = b.first; i <= b.last; i++) {
+    const kind = f.kindAt(i);
+    if (kind === 'blank' || kind === 'comment' || (kind === 'directive' && isLocAt(m.text, f.offsetAt(i)))) continue;
+    const s = f.statementAt(i);
     if (isIgnorable(s) || isSectionDirective(s)) continue;
     const sec = s.section.exec ? 'X' : s.section.name;
     if (s.kind === 'label') out.push(`${sec}|${key(s.name)}:`);

@@ -10,7 +10,6 @@ import {
   type VariableBlock,
 } from 'gnu-as-parser';
 import { isDebugLabel } from './ignorable.js';
-import { lineStarts } from './same-text.js';
 
 export type DefiningBlock = FunctionBlock | VariableBlock | AliasBlock;
 
@@ -24,12 +23,10 @@ export interface FileModel {
   readonly aliases: readonly AliasBlock[];
   /** Symbol → the block that defines it (a function's labels belong to the function). */
   readonly owner: ReadonlyMap<string, DefiningBlock>;
-  /** Offset of the start of each line (index 0 = line 1). */
-  readonly lineStarts: Int32Array;
 }
 
 export function buildModel(text: string, name: string): FileModel {
-  const file = parseAssembly(text, name);
+  const file = parseAssembly(text, name, { skipDebugSections: true });
   const blocks = cutBlocks(file);
   const owner = new Map<string, DefiningBlock>();
   const functions: FunctionBlock[] = [];
@@ -49,7 +46,7 @@ export function buildModel(text: string, name: string): FileModel {
       owner.set(b.name, b);
     }
   }
-  return { name, text, file, blocks, functions, variables, aliases, owner, lineStarts: lineStarts(text) };
+  return { name, text, file, blocks, functions, variables, aliases, owner };
 }
 
 export function statementsOf(m: FileModel, b: Block): readonly Statement[] {

@@ -8,21 +8,12 @@
 import { mapSymbols, type FunctionBlock } from 'gnu-as-parser';
 import type { FileModel } from './model.js';
 
-/** Offsets where each line starts (index 0 = line 1), for slicing a block's lines out of the text. */
-export function lineStarts(text: string): Int32Array {
-  let n = 1;
-  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) n++;
-  const starts = new Int32Array(n);
-  let k = 1;
-  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts[k++] = i + 1;
-  return starts;
-}
-
+/** The physical lines holding the block, from where its first line starts to after its last line's newline. */
 function linesText(m: FileModel, f: FunctionBlock): string {
-  const first = m.file.statementAt(f.first).line;
-  const last = m.file.statementAt(f.last).line;
-  const end = last < m.lineStarts.length ? m.lineStarts[last] : m.text.length;
-  return m.text.slice(m.lineStarts[first - 1], end);
+  const from = m.file.offsetAt(f.first);
+  const start = from === 0 ? 0 : m.text.lastIndexOf('\n', from - 1) + 1;
+  const nl = m.text.indexOf('\n', m.file.offsetAt(f.last));
+  return m.text.slice(start, nl < 0 ? m.text.length : nl + 1);
 }
 
 export function sameFunctionText(m0: FileModel, f0: FunctionBlock, m1: FileModel, f1: FunctionBlock, map10: ReadonlyMap<string, string>): boolean {

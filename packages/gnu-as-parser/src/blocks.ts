@@ -2,10 +2,10 @@
  * Cuts a parsed file into blocks: functions (with their `.cold` parts), variables,
  * `.set` aliases, standalone attribute lines and everything else.
  */
-import type { AsmFile, DirectiveStatement, Statement } from './types.js';
+import type { AsmFile, DirectiveStatement, LabelStatement, Statement } from './types.js';
 
 /** Statement access by index (an `AsmFile`): statements are made on access, not stored. */
-type Statements = Pick<AsmFile, 'statementCount' | 'statementAt' | 'statementRange'>;
+type Statements = Pick<AsmFile, 'text' | 'statementCount' | 'statementAt' | 'statementRange' | 'kindAt' | 'offsetAt'>;
 import { humanName } from './symbols.js';
 
 interface Span {
@@ -92,28 +92,45 @@ function typedAsFunction(s: Statement, name?: string): string | undefined {
   return name === undefined || sym === name ? sym : undefined;
 }
 
-function labelsIn(all: Statements, first: number, last: number): string[] {
-  const out: string[] = [];
+function labelsIn(all: Statements, first: number, last: number, out: string[] = []): string[] {
   for (let i = first; i <= last; i++) {
-    const s = all.statementAt(i);
-    if (s.kind === 'label') out.push(s.name);
+    // Most statements are instructions: look at the kind before making the statement.
+    if (all.kindAt(i) === 'label') out.push((all.statementAt(i) as LabelStatement).name);
   }
   return out;
 }
 
-/** End of a function starting at label index `start`: its `.size`, and those of its `.cold` parts. */
-function functionEnd(all: Statements, start: number, name: string): number {
+/**
+ * The function whose label is statement `start` (prelude from `first`), in one pass: it ends
+ * at its `.size` and those of its `.cold` parts; its symbols are its name and those parts.
+ */
+function functionAt(all: Statements, first: number, start: number, name: string): FunctionBlock {
+  const labels = labelsIn(all, first, start - 1);
+  const functionSymbols = [name];
   const open = new Set([name]);
-  for (let i = start + 1; i < all.statementCount; i++) {
-    const s = all.statementAt(i);
+  let last = all.statementCount - 1;
+  for (let i = start; i < all.statementCount; i++) {
+    const kind = all.kindAt(i);
+    if (kind === 'label') labels.push((all.statementAt(i) as LabelStatement).name);
+    if (kind !== 'directive') continue;
+    // Only `.type` and `.size` matter: skip the others (`.loc`, `.cfi_*`) without making them.
+    const off = all.offsetAt(i);
+    if (!all.text.startsWith('.type', off) && !all.text.startsWith('.size', off)) continue;
+    const s = all.statementAt(i) as DirectiveStatement;
     const typed = typedAsFunction(s);
-    if (typed !== undefined && typed.startsWith(name + '.')) open.add(typed);
-    if (s.kind === 'directive' && s.name === '.size') {
+    if (typed !== undefined && typed.startsWith(name + '.')) {
+      open.add(typed);
+      functionSymbols.push(typed);
+    }
+    if (s.name === '.size') {
       open.delete(firstArg(s) ?? '');
-      if (open.size === 0) return i;
+      if (open.size === 0) {
+        last = i;
+        break;
+      }
     }
   }
-  return all.statementCount - 1;
+  return { kind: 'function', first, last, name, humanName: humanName(name), functionSymbols, labels };
 }
 
 /** End of a variable starting at label index `start`: the data lines that follow it. */
@@ -162,15 +179,7 @@ export function cutBlocks(file: AsmFile): Block[] {
 function blockAt(all: Statements, first: number, i: number, s: Statement): Block | undefined {
   if (s.kind === 'label') {
     const prelude = all.statementRange(first, i - 1);
-    if (s.section.exec && prelude.some((p) => typedAsFunction(p, s.name) !== undefined)) {
-      const last = functionEnd(all, i, s.name);
-      const functionSymbols = [s.name];
-      for (let k = i; k <= last; k++) {
-        const t = typedAsFunction(all.statementAt(k));
-        if (t !== undefined && t.startsWith(s.name + '.')) functionSymbols.push(t);
-      }
-      return { kind: 'function', first, last, name: s.name, humanName: humanName(s.name), functionSymbols, labels: labelsIn(all, first, last) };
-    }
+    if (s.section.exec && prelude.some((p) => typedAsFunction(p, s.name) !== undefined)) return functionAt(all, first, i, s.name);
     if (!s.section.exec && !isMetaSection(s.section.name)) {
       const last = variableEnd(all, i, s.name);
       return { kind: 'variable', first, last, name: s.name, humanName: humanName(s.name), labels: labelsIn(all, first, last) };

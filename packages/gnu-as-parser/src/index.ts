@@ -9,7 +9,7 @@ export type {
   CommentStatement,
   BlankStatement,
 } from './types.js';
-export { parseAssembly, printAssembly } from './parse.js';
+export { parseAssembly, printAssembly, type ParseOptions } from './parse.js';
 export {
   cutBlocks,
   isSectionDirective,

@@ -1,6 +1,6 @@
 /** parseAssembly / printAssembly: GNU as text ⇄ statements, with the exact round trip. */
 import type { AsmFile, Section } from './types.js';
-import { splitArgs, splitLine, syntaxError } from './split-line.js';
+import { PIECE_COMMENT, PIECE_LABEL, scanLine, splitArgs, syntaxError } from './split-line.js';
 import { ParsedFile, StatementTable } from './statement-table.js';
 import {
   initialState,
@@ -14,10 +14,11 @@ import {
   type SectionState,
 } from './section-stack.js';
 
+/** Where a statement is; one object per file, updated as the parser moves (not one per statement). */
 interface Where {
   readonly fileName: string;
-  readonly line: number;
-  readonly col: number;
+  line: number;
+  col: number;
 }
 
 function unquote(s: string): string {
@@ -69,52 +70,109 @@ function applyDirective(
 /** Directives that change the section state, and so need their arguments at parse time. */
 const SECTION_SWITCHES = new Set(['.text', '.data', '.bss', '.section', '.pushsection', '.popsection', '.previous', '.subsection']);
 
+/**
+ * False when the directive word `start..gap` cannot be a section switch, judged by its length
+ * and second letter: most directives (`.loc`, `.long`, `.cfi_*`) are then added without
+ * making a string of their name.
+ */
+function maySwitchSection(src: string, start: number, gap: number): boolean {
+  const n = gap - start;
+  if (n !== 4 && n !== 5 && n !== 8 && n !== 9 && n !== 11 && n !== 12) return false;
+  const c = src.charCodeAt(start + 1);
+  return c === 116 /* t */ || c === 100 /* d */ || c === 98 /* b */ || c === 115 /* s */ || c === 112 /* p */;
+}
+
 function isSpace(c: number): boolean {
   return c === 32 || c === 9 || c === 11 || c === 12 || c === 13;
 }
 
 /** A directive or instruction spanning `start..end` of `src` (trimmed): adds its row, returns the section state after it. */
-function bodyStatement(table: StatementTable, src: string, start: number, end: number, where: Where, st: SectionState, known: KnownSections): SectionState {
+function bodyStatement(table: StatementTable, src: string, start: number, end: number, at: Where, st: SectionState, known: KnownSections): SectionState {
   let gap = start;
   while (gap < end && !isSpace(src.charCodeAt(gap))) gap++;
   const first = src.charCodeAt(start);
   if (first === 46 /* . */) {
+    if (!maySwitchSection(src, start, gap)) {
+      table.directive(start, end, at.line, at.col, gap, st.current);
+      return st;
+    }
     const word = src.slice(start, gap);
     if (!SECTION_SWITCHES.has(word)) {
-      table.directive(start, end, where.line, where.col, gap, st.current);
+      table.directive(start, end, at.line, at.col, gap, st.current);
       return st;
     }
     const args = splitArgs(src.slice(gap, end));
-    const next = applyDirective(st, known, word, args, where);
-    table.directive(start, end, where.line, where.col, gap, next.current, args);
+    const next = applyDirective(st, known, word, args, at);
+    table.directive(start, end, at.line, at.col, gap, next.current, args);
     return next;
   }
   const isLetter = (first >= 97 && first <= 122) || (first >= 65 && first <= 90) || first === 95;
   if (!isLetter) {
-    throw syntaxError(where.fileName, where.line, where.col, `unexpected '${src.slice(start, gap)}' at the start of a statement`);
+    throw syntaxError(at.fileName, at.line, at.col, `unexpected '${src.slice(start, gap)}' at the start of a statement`);
   }
-  table.instruction(start, end, where.line, where.col, gap, st.current);
+  table.instruction(start, end, at.line, at.col, gap, st.current);
   return st;
 }
 
-export function parseAssembly(text: string, fileName: string): AsmFile {
+export interface ParseOptions {
+  /**
+   * Do not make statements for the lines of `.debug_*` sections (they get none; every other
+   * line is parsed as usual and keeps its line number). The differ never reads debug info,
+   * and in a `-g` file it is about 70% of the lines. Lines in those sections are not checked
+   * for syntax; the lines that switch sections are still parsed.
+   */
+  readonly skipDebugSections?: boolean;
+}
+
+/**
+ * Where the line holding the next possible section switch at or after `from` starts (or the
+ * text's end). Every directive that switches sections contains one of these words: a line in
+ * a debug section without any of them cannot leave it, so it is skipped without being split.
+ */
+function nextSwitchLine(text: string, from: number): number {
+  const maySwitch = /section|\.text|\.data|\.bss|\.previous/g;
+  maySwitch.lastIndex = from;
+  const m = maySwitch.exec(text);
+  return m === null ? text.length : text.lastIndexOf('\n', m.index) + 1;
+}
+
+function countLines(text: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = text.indexOf('\n', from); i >= 0 && i < to; i = text.indexOf('\n', i + 1)) n++;
+  return n;
+}
+
+export function parseAssembly(text: string, fileName: string, opts: ParseOptions = {}): AsmFile {
   const table = new StatementTable();
   const known: KnownSections = new Map();
   let st = initialState();
   let lineNo = 0;
+  /** The current line's pieces, as (kind, start, end) triples; reused for every line. */
+  const pieces: number[] = [];
+  const at: Where = { fileName, line: 0, col: 0 };
   for (let lineStart = 0; lineStart <= text.length; ) {
+    if (opts.skipDebugSections && st.current.name.startsWith('.debug')) {
+      const to = nextSwitchLine(text, lineStart);
+      if (to >= text.length) break;
+      lineNo += countLines(text, lineStart, to);
+      lineStart = to;
+    }
     const nl = text.indexOf('\n', lineStart);
     const lineEnd = nl < 0 ? text.length : nl;
     lineNo++;
-    const pieces = splitLine(text.slice(lineStart, lineEnd), fileName, lineNo);
-    if (pieces.length === 0) table.blank(lineNo, st.current);
-    for (const piece of pieces) {
-      const start = lineStart + piece.offset;
-      const end = start + piece.text.length;
-      const col = piece.offset + 1;
-      if (piece.kind === 'label') table.label(start, end, lineNo, col, st.current);
-      else if (piece.kind === 'comment') table.comment(start, end, lineNo, col, st.current);
-      else st = bodyStatement(table, text, start, end, { fileName, line: lineNo, col }, st, known);
+    scanLine(text, lineStart, lineEnd, fileName, lineNo, pieces);
+    if (pieces.length === 0) table.blank(lineStart, lineNo, st.current);
+    for (let k = 0; k < pieces.length; k += 3) {
+      const start = pieces[k + 1];
+      const end = pieces[k + 2];
+      const col = start - lineStart + 1;
+      if (pieces[k] === PIECE_LABEL) table.label(start, end, lineNo, col, st.current);
+      else if (pieces[k] === PIECE_COMMENT) table.comment(start, end, lineNo, col, st.current);
+      else {
+        at.line = lineNo;
+        at.col = col;
+        st = bodyStatement(table, text, start, end, at, st, known);
+      }
     }
     if (nl < 0) break;
     lineStart = nl + 1;

@@ -42,3 +42,22 @@ describe('splitArgs', () => {
     expect(splitArgs('')).toEqual([]);
   });
 });
+
+describe('splitLine labels', () => {
+  const kinds = (line: string): string[] => splitLine(line, 'a.s', 1).map((p) => `${p.kind}@${p.offset}:${p.text}`);
+
+  it('takes names, numbers and quoted names before a colon, with spaces before it', () => {
+    expect(kinds('  .L5 :1:"a b\\"c": nop')).toEqual(['label@2:.L5', 'label@7:1', 'label@9:"a b\\"c"', 'body@19:nop']);
+    expect(kinds('$x.y$1:')).toEqual(['label@0:$x.y$1']);
+  });
+
+  it('does not take a double colon, a name starting with a digit then letters, or a colon after an operand', () => {
+    expect(kinds('a::b')).toEqual(['body@0:a::b']);
+    expect(kinds('1a: nop')).toEqual(['body@0:1a: nop']);
+    expect(kinds('movl %fs:0, %eax')).toEqual(['body@0:movl %fs:0, %eax']);
+  });
+
+  it('looks for labels after each ; and trims a final CR', () => {
+    expect(kinds('nop; b: ret # x: y\r')).toEqual(['body@0:nop', 'label@5:b', 'body@8:ret', 'comment@12:# x: y']);
+  });
+});

@@ -14,13 +14,12 @@ export interface Piece {
 /** Where one string literal starting at `start` (a `"`) ends: the index after the closing quote, or -1. */
 export function stringEnd(s: string, start: number): number {
   for (let i = start + 1; i < s.length; i++) {
-    if (s[i] === '\\') i++;
-    else if (s[i] === '"') return i + 1;
+    const c = s.charCodeAt(i);
+    if (c === 92 /* \\ */) i++;
+    else if (c === 34 /* " */) return i + 1;
   }
   return -1;
 }
-
-const LABEL_RE = /^([A-Za-z_.$][\w.$]*|[0-9]+|"(?:[^"\\]|\\.)*")\s*:(?!:)/;
 
 function syntaxError(where: string, line: number, col: number, what: string): TscareError {
   return new TscareError('GAS_SYNTAX', `${where}:${line}:${col}: ${what}`, {
@@ -28,48 +27,98 @@ function syntaxError(where: string, line: number, col: number, what: string): Ts
   });
 }
 
-/** Splits the statement text between separators into label prefixes and a body. */
-function splitLabels(seg: string, offset: number, out: Piece[]): void {
-  let rest = seg;
-  let off = offset;
-  for (;;) {
-    const lead = rest.length - rest.trimStart().length;
-    rest = rest.slice(lead);
-    off += lead;
-    // Most statements have no ':' at all: skip the regular expression for them.
-    const m = rest.includes(':') ? LABEL_RE.exec(rest) : null;
-    if (!m) break;
-    out.push({ kind: 'label', offset: off, text: m[1] });
-    rest = rest.slice(m[0].length);
-    off += m[0].length;
-  }
-  const body = rest.trimEnd();
-  if (body !== '') out.push({ kind: 'body', offset: off, text: body });
+/** Piece kinds in the triples `scanLine` writes. */
+export const PIECE_LABEL = 0;
+export const PIECE_BODY = 1;
+export const PIECE_COMMENT = 2;
+const PIECE_KINDS = ['label', 'body', 'comment'] as const;
+
+/** What `trimStart`/`trimEnd` remove (ASCII fast path; `\s` for the rest). */
+function isWhite(c: number): boolean {
+  if (c === 32 || (c >= 9 && c <= 13)) return true;
+  return c > 127 && /\s/.test(String.fromCharCode(c));
 }
 
-export function splitLine(raw: string, fileName: string, lineNo: number): Piece[] {
-  const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
-  const pieces: Piece[] = [];
-  let segStart = 0;
-  let i = 0;
-  while (i < line.length) {
-    const c = line.charCodeAt(i);
+/** `[A-Za-z0-9_.$]` */
+function isLabelChar(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 46 || c === 36;
+}
+
+/** Where a label name starting at `p` ends (`name`, `123` or `"quoted"`), or -1. */
+function labelNameEnd(s: string, p: number, end: number): number {
+  if (p >= end) return -1;
+  const c = s.charCodeAt(p);
+  let q = p + 1;
+  if (c >= 48 && c <= 57) {
+    while (q < end && s.charCodeAt(q) >= 48 && s.charCodeAt(q) <= 57) q++;
+    return q;
+  }
+  if (c === 34) {
+    const e = stringEnd(s, p);
+    return e < 0 || e > end ? -1 : e;
+  }
+  if (!isLabelChar(c) || (c >= 48 && c <= 57)) return -1;
+  while (q < end && isLabelChar(s.charCodeAt(q))) q++;
+  return q;
+}
+
+/** The segment `start..end` of `s` between separators: leading `label:` prefixes, then a body. */
+function scanSegment(s: string, start: number, end: number, out: number[]): void {
+  let p = start;
+  for (;;) {
+    while (p < end && isWhite(s.charCodeAt(p))) p++;
+    const nameEnd = labelNameEnd(s, p, end);
+    if (nameEnd < 0) break;
+    let q = nameEnd;
+    while (q < end && isWhite(s.charCodeAt(q))) q++;
+    // `name:` but not `name::` (and not `%fs:x`, which has no name before the colon).
+    if (q >= end || s.charCodeAt(q) !== 58 || (q + 1 < end && s.charCodeAt(q + 1) === 58)) break;
+    out.push(PIECE_LABEL, p, nameEnd);
+    p = q + 1;
+  }
+  let e = end;
+  while (e > p && isWhite(s.charCodeAt(e - 1))) e--;
+  if (e > p) out.push(PIECE_BODY, p, e);
+}
+
+/**
+ * Splits the line `lineStart..lineEnd` of `s` (without its newline; a final `\r` is not part
+ * of it) into pieces, written to `out` as triples (kind, start, end) of offsets in `s`: no
+ * strings are made, as this runs over every line of files of tens of MB.
+ */
+export function scanLine(s: string, lineStart: number, lineEnd: number, fileName: string, lineNo: number, out: number[]): void {
+  out.length = 0;
+  const end = lineEnd > lineStart && s.charCodeAt(lineEnd - 1) === 13 ? lineEnd - 1 : lineEnd;
+  let segStart = lineStart;
+  let i = lineStart;
+  while (i < end) {
+    const c = s.charCodeAt(i);
     if (c === 34 /* " */) {
-      const end = stringEnd(line, i);
-      if (end < 0) throw syntaxError(fileName, lineNo, i + 1, 'unterminated string literal');
-      i = end;
+      const e = stringEnd(s, i);
+      if (e < 0 || e > end) throw syntaxError(fileName, lineNo, i - lineStart + 1, 'unterminated string literal');
+      i = e;
     } else if (c === 59 /* ; */ || c === 35 /* # */) {
-      splitLabels(line.slice(segStart, i), segStart, pieces);
+      scanSegment(s, segStart, i, out);
       if (c === 35) {
-        pieces.push({ kind: 'comment', offset: i, text: line.slice(i) });
-        return pieces;
+        out.push(PIECE_COMMENT, i, end);
+        return;
       }
       segStart = ++i;
     } else {
       i++;
     }
   }
-  splitLabels(line.slice(segStart), segStart, pieces);
+  scanSegment(s, segStart, end, out);
+}
+
+/** Splits one physical line into its pieces (labels, bodies, comment), with their text. */
+export function splitLine(raw: string, fileName: string, lineNo: number): Piece[] {
+  const triples: number[] = [];
+  scanLine(raw, 0, raw.length, fileName, lineNo, triples);
+  const pieces: Piece[] = [];
+  for (let k = 0; k < triples.length; k += 3) {
+    pieces.push({ kind: PIECE_KINDS[triples[k]], offset: triples[k + 1], text: raw.slice(triples[k + 1], triples[k + 2]) });
+  }
   return pieces;
 }
 

@@ -13,6 +13,8 @@ const KIND_COMMENT = 2;
 const KIND_DIRECTIVE = 3;
 const KIND_INSTRUCTION = 4;
 
+const KIND_NAMES: readonly Statement['kind'][] = ['blank', 'label', 'comment', 'directive', 'instruction'];
+
 /** Columns of the table, in row order. */
 const COLUMNS = 7;
 const C_KIND = 0;
@@ -59,8 +61,9 @@ export class StatementTable {
     this.#count++;
   }
 
-  blank(line: number, section: Section): void {
-    this.#push(KIND_BLANK, 0, 0, line, 1, 0, section);
+  /** `start`: where the blank line starts in the text. */
+  blank(start: number, line: number, section: Section): void {
+    this.#push(KIND_BLANK, start, start, line, 1, 0, section);
   }
   label(start: number, end: number, line: number, col: number, section: Section): void {
     this.#push(KIND_LABEL, start, end, line, col, 0, section);
@@ -78,6 +81,14 @@ export class StatementTable {
 
   lineOf(i: number): number {
     return this.#rows[i * COLUMNS + C_LINE];
+  }
+
+  offsetOf(i: number): number {
+    return this.#rows[i * COLUMNS + C_START];
+  }
+
+  kindOf(i: number): Statement['kind'] {
+    return KIND_NAMES[this.#rows[i * COLUMNS + C_KIND]];
   }
 
   /** A new statement object for row `i` of `src`. */
@@ -119,8 +130,22 @@ export class ParsedFile implements AsmFile {
   }
 
   statementAt(i: number): Statement {
-    if (i < 0 || i >= this.table.count) throw new RangeError(`${this.fileName}: no statement ${i}`);
+    this.#check(i);
     return this.table.at(this.text, i);
+  }
+
+  kindAt(i: number): Statement['kind'] {
+    this.#check(i);
+    return this.table.kindOf(i);
+  }
+
+  offsetAt(i: number): number {
+    this.#check(i);
+    return this.table.offsetOf(i);
+  }
+
+  #check(i: number): void {
+    if (i < 0 || i >= this.table.count) throw new RangeError(`${this.fileName}: no statement ${i}`);
   }
 
   statementRange(first: number, last: number): Statement[] {

@@ -82,6 +82,10 @@ export interface AsmFile {
   readonly statementCount: number;
   /** Statement `i` (0-based), made on each call and not kept: use this on large files. */
   statementAt(i: number): Statement;
+  /** The kind of statement `i`, without making the statement. */
+  kindAt(i: number): Statement['kind'];
+  /** Where statement `i` starts in `text` (a blank statement: where its line starts). */
+  offsetAt(i: number): number;
   /** Statements `first..last` (inclusive), made on each call. */
   statementRange(first: number, last: number): Statement[];
   /** Every statement of the file in order (a line holds one or more); made on first use and kept. */
