@@ -113,13 +113,18 @@ test('usage errors exit 64', () => {
   expect(r.stderr).toMatch(/^tscare-patch-make: error PATCHMAKE_USAGE: invalid patch id "toolong12": at most 7 characters/);
 });
 
-/** A Makefile whose patched build hangs in a sleep that writes its pid to ./started. */
-function hangInPatchedBuild(): void {
+/** A Makefile whose make step `target` (all or install) of `stage` hangs in a sleep that writes its pid to ./started. */
+function hangIn(stage: 'original' | 'patched', target: 'all' | 'install' = 'all'): void {
+  const hang = `\t@if [ "$$TSCARE_STAGE" = ${stage} ]; then echo $$$$ > started; exec sleep 60; fi`;
   writeFileSync(join(dir, 'Makefile'), [
-    'all: foo', 'foo: foo.c',
-    '\t@if [ "$$TSCARE_STAGE" = patched ]; then echo $$$$ > started; exec sleep 60; fi',
-    '\t$(CC) -O2 -o $@ $<', 'install: foo', '\tinstall -D -m 0755 foo $(DESTDIR)/foo', '',
+    'all: foo', 'foo: foo.c', ...(target === 'all' ? [hang] : []),
+    '\t$(CC) -O2 -o $@ $<', 'install: foo', ...(target === 'install' ? [hang] : []), '\tinstall -D -m 0755 foo $(DESTDIR)/foo', '',
   ].join('\n'));
+}
+
+/** A Makefile whose patched build hangs. */
+function hangInPatchedBuild(): void {
+  hangIn('patched');
 }
 
 /** Starts tscare-patch-make and waits until the patched make is running; returns the sleeper's pid. */
@@ -158,6 +163,21 @@ test.each([['SIGINT', 130], ['SIGTERM', 143]] as const)('%s during the patched m
   expect(await exited).toBe(code);
   expect(output.stderr).toContain(`${sig}: stopping make and restoring the sources`);
   expect(output.stderr).toContain('error PATCHMAKE_INTERRUPTED: interrupted during patched build');
+  expect(treeHash()).toBe(before);
+  expect(() => process.kill(sleeper, 0)).toThrow(expect.objectContaining({ code: 'ESRCH' }));
+});
+
+test.each([
+  ['original', 'all', 'original build'],
+  ['original', 'install', 'original install'],
+  ['patched', 'install', 'patched install'],
+] as const)('SIGINT during the %s make %s: make stopped, the tree exactly as before', async (stage, target, step) => {
+  hangIn(stage, target);
+  const before = treeHash();
+  const { child, output, sleeper, exited } = await startHanging();
+  child.kill('SIGINT');
+  expect(await exited).toBe(130);
+  expect(output.stderr).toContain(`error PATCHMAKE_INTERRUPTED: interrupted during ${step}`);
   expect(treeHash()).toBe(before);
   expect(() => process.kill(sleeper, 0)).toThrow(expect.objectContaining({ code: 'ESRCH' }));
 });
