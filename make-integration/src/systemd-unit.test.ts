@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const UNIT = join(ROOT, 'make-integration/systemd/tscare.service');
+const PATH_UNIT = join(ROOT, 'make-integration/systemd/tscare.path');
 const TSCARE_CTL = join(ROOT, 'bin/tscare-ctl');
 
 /** section → key → values (a key may repeat); comments and blank lines dropped. */
@@ -39,10 +40,10 @@ beforeEach(() => {
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 /** The unit with the host paths replaced by the checkout's tscare-ctl and a scratch storage. */
-function localCopy(mutate: (text: string) => string = (t) => t): string {
+function localCopy(mutate: (text: string) => string = (t) => t, unit = UNIT): string {
   mkdirSync(join(dir, 'storage'), { recursive: true });
-  const text = readFileSync(UNIT, 'utf8').replaceAll('/usr/bin/tscare-ctl', TSCARE_CTL).replaceAll('/var/lib/tscare', join(dir, 'storage'));
-  const file = join(dir, 'tscare.service');
+  const text = readFileSync(unit, 'utf8').replaceAll('/usr/bin/tscare-ctl', TSCARE_CTL).replaceAll('/var/lib/tscare', join(dir, 'storage'));
+  const file = join(dir, unit === UNIT ? 'tscare.service' : 'tscare.path');
   writeFileSync(file, mutate(text));
   return file;
 }
@@ -79,4 +80,17 @@ test('its ExecStart runs with the real tscare-ctl (an empty storage in a private
   const r = spawnSync('unshare', ['--pid', '--fork', '--mount-proc', cmd, ...args], { encoding: 'utf8' });
   expect(r.stderr).toBe('');
   expect(r.status).toBe(0);
+});
+
+test('tscare.path starts tscare.service when /var/lib/tscare changes; systemd-analyze verify finds nothing', () => {
+  const unit = parseUnit(readFileSync(PATH_UNIT, 'utf8'));
+  expect(Object.fromEntries(unit.get('Path') ?? [])).toEqual({ PathChanged: ['/var/lib/tscare'], Unit: ['tscare.service'] });
+  expect(Object.fromEntries(unit.get('Install') ?? [])).toEqual({ WantedBy: ['multi-user.target'] });
+  localCopy(); // the service it names, beside it
+  const good = verify(localCopy(undefined, PATH_UNIT));
+  expect(good.stderr).toBe('');
+  expect(good.status).toBe(0);
+  const bad = verify(localCopy((t) => t.replace(/PathChanged=\/.*/, 'PathChanged=var/lib/tscare'), PATH_UNIT));
+  expect(bad.stderr).toContain('PathChanged= path is not absolute');
+  expect(bad.status).not.toBe(0);
 });
