@@ -44,7 +44,9 @@ for (const name of names) {
     fs.writeFileSync(path.join(to, 'patched.s'), patched);
     try {
       const r = generateMergedAssembly(orig, patched, { originalName: 'orig.s', patchedName: 'patched.s' });
-      fs.writeFileSync(path.join(to, 'merged.s'), r.text);
+      // An unchanged result is the original itself: a marker instead of a second copy of it.
+      if (r.kind === 'unchanged') fs.writeFileSync(path.join(to, 'unchanged'), 'generateMergedAssembly returns orig.s unchanged\n');
+      else fs.writeFileSync(path.join(to, 'merged.s'), r.text);
       console.log(`${name}: ${r.kind}, changed ${r.report.changed.join(' ') || '-'}`);
     } catch (e) {
       fs.writeFileSync(path.join(to, 'error.json'), JSON.stringify({ code: e.code, message: e.message }, null, 2) + '\n');
