@@ -5,8 +5,11 @@
  *
  * The first 8 bytes are also tscare's commit marker. A mapping being prepared says
  * "KPATCHs\0" (staged: no jump leads into it); while jumps are being written or removed it
- * says "KPATCHp\0" (pending: some may); only a complete patch says "KPATCH1\0". Neither
- * marker starts with LibcarePlus's "KPATCH1", so no tool takes a leftover for a patch.
+ * says "KPATCHp\0" (pending: some may); only a complete patch says "KPATCH1\0". A removed
+ * patch says "KPATCHr\0" (retired): no jump leads into it any more, but it stays mapped,
+ * since the process may still hold pointers into it (a string the new code returned, the
+ * address of a new variable). None of these markers is LibcarePlus's "KPATCH1", so no tool
+ * takes a leftover or a retired patch for an applied one.
  */
 import { decodeKpatchHeader, KPATCH_HEADER_SIZE, KPATCH_INFO_ENTRY_SIZE, decodeInfoEntries, type KpatchHeader, type KpatchInfoEntry } from '@tscare/kpatch';
 import type { Vma } from './proc-maps.js';
@@ -22,6 +25,7 @@ export const MAGIC_SIZE = 8;
 export const MAGIC_APPLIED = Buffer.from('KPATCH1\0', 'latin1');
 export const MAGIC_PENDING = Buffer.from('KPATCHp\0', 'latin1');
 export const MAGIC_STAGED = Buffer.from('KPATCHs\0', 'latin1');
+export const MAGIC_RETIRED = Buffer.from('KPATCHr\0', 'latin1');
 
 /** What an interrupted tscare-ctl run left in the target (see the header comment). */
 export interface Leftover {

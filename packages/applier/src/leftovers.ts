@@ -2,11 +2,12 @@
  * What a tscare-ctl killed mid-way (SIGKILL, OOM killer, power cut of the operator's
  * session) leaves in a target, and how the next run clears it before doing anything else.
  * A tracer's death resumes its tracees, so the target keeps running meanwhile:
- * - "staged": a mapping no jump leads into (killed before the commit or after an unpatch's
- *   jumps were removed). Unused and never executed: unmapped.
+ * - "staged": a mapping no jump ever led into (killed before a patch's commit). Unused and
+ *   never executed: unmapped.
  * - "pending": killed while jumps were being written or removed, so some functions may
  *   jump into the patch and others not. Rolled back to unpatched: the jumps still there are
- *   removed in a freeze (with the same safety check as unpatch), then it is unmapped.
+ *   removed in a freeze (with the same safety check as unpatch), and it is retired, like
+ *   any removed patch (remove-patch.ts).
  * Rolling back rather than finishing needs no patch file, so `unpatch` and `info` can do it.
  */
 import type { Leftover } from './applied.js';
@@ -45,7 +46,7 @@ function clearLeftovers(sys: SysApi, snap: TargetSnapshot, opts: CleanOptions): 
   const warnings: string[] = [];
   if (pending.length > 0) warnings.push(...removeFrozen(sys, snap, pending, { ...opts, complete: false }).warnings);
   if (staged.length > 0) warnings.push(...unmapRemoved(sys, snap, staged));
-  const what = (l: Leftover): string => (l.kind === 'pending' ? 'rolled back and unmapped' : 'unmapped');
+  const what = (l: Leftover): string => (l.kind === 'pending' ? 'rolled back' : 'unmapped');
   return [
     ...snap.leftovers.map((l) => `patch ${l.header.id} at 0x${l.base.toString(16)} in pid ${snap.pid} was left ${l.kind} by an interrupted tscare-ctl: ${what(l)}`),
     ...warnings,

@@ -61,6 +61,9 @@ export function symbolValues(ctx: LinkContext, symbols: readonly ElfSymbol[], se
   let slot = 0;
   return symbols.map((sym): SymbolValue => {
     if (sym.index === 0) return { sym, value: 0 };
+    // A thread-local variable of another object is reached through the original's GOT slot
+    // (rel-fixup points the relocation there; relocate.ts uses its addend): no lookup, no slot.
+    if (sym.st_shndx === SHN_UNDEF && sym.type === STT_TLS) return { sym, value: 0 };
     if (sym.st_shndx === SHN_UNDEF) {
       const v = importSymbol(ctx, sym, slot);
       if (sym.bind === STB_GLOBAL) slot++;

@@ -1,7 +1,10 @@
 /**
  * Taking patches out of a process: the jumps are removed in one freeze once no thread is in
- * or will return into the patch's code, and the mapping is unmapped after the thaw. Used by
- * `unpatch` and to roll back what a killed tscare-ctl left pending (`leftovers.ts`).
+ * or will return into the patch's code. The mapping is then retired, not unmapped: the
+ * process may still hold a pointer into it (a string or a new variable the new code handed
+ * out; seen live: a thread run forward out of the new code returned its string constant,
+ * and unmapping it made the caller's printf fault). Used by `unpatch` and to roll back what
+ * a killed tscare-ctl left pending (`leftovers.ts`).
  */
 import { TscareError } from '@tscare/errors';
 import { readAppliedInfo, type AppliedPatch } from './applied.js';
@@ -72,7 +75,10 @@ function patchCode(snap: TargetSnapshot, r: Removal): PatchCode {
   return { start: r.patch.base, end: r.patch.base + r.patch.header.kpatch_total_mem_sz, returns: owner ? directCallReturns(owner, replaced) : new Set() };
 }
 
-/** munmap of each removed patch, with one thread stopped; a failure leaves a harmless unused mapping. */
+/**
+ * munmap of each patch no jump ever led into (staged by an interrupted patch run), with one
+ * thread stopped; a failure leaves a harmless unused mapping.
+ */
 export function unmapRemoved(sys: SysApi, snap: TargetSnapshot, removals: readonly Removal[]): string[] {
   const warnings: string[] = [];
   withOneThread(sys, snap.pid, (thread) => {
@@ -110,8 +116,6 @@ export function removeFrozen(sys: SysApi, snap: TargetSnapshot, removals: readon
     }
   });
   faultPoint('unpatch:thawed');
-  // No thread is in the patch and no jump leads there any more: unmapping can wait for the thaw.
-  const warnings = unmapRemoved(sys, snap, removals);
-  return { frozenUs: run.frozenUs, attempts: run.attempts, warnings, notes: run.notes };
+  return { frozenUs: run.frozenUs, attempts: run.attempts, warnings: [], notes: run.notes };
 }
 

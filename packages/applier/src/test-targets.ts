@@ -7,7 +7,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readKpatchFile } from '@tscare/kpatch';
+import { decodeKpatchHeader, KPATCH_HEADER_SIZE, readKpatchFile } from '@tscare/kpatch';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 export const FIXTURES = path.resolve(HERE, '../fixtures');
@@ -124,13 +124,44 @@ export function outputSize(file: string): number {
   return fs.statSync(file).size;
 }
 
-/** Anonymous r-x mappings (what an applied patch looks like in maps). */
+/** Anonymous r-x mappings (what an applied patch looks like in maps); retired patches are left out. */
 export function anonExecMappings(pid: number): string[] {
-  return fs.readFileSync(`/proc/${pid}/maps`, 'utf8').split('\n')
-    .filter((l) => / r-xp 00000000 00:00 0\s*$/.test(l));
+  const retired = retiredPatchRanges(pid);
+  return mapsLines(pid).filter((l) => / r-xp 00000000 00:00 0\s*$/.test(l) && !inRanges(l, retired));
 }
 
-/** maps without the lines that change by themselves ([heap] can grow, stacks of new threads). */
+function mapsLines(pid: number): string[] {
+  return fs.readFileSync(`/proc/${pid}/maps`, 'utf8').split('\n');
+}
+
+function inRanges(line: string, ranges: readonly [number, number][]): boolean {
+  const [start, end] = line.split(' ')[0].split('-').map((h) => parseInt(h, 16));
+  return ranges.some(([a, b]) => start >= a && end <= b);
+}
+
+/**
+ * Patches removed by unpatch stay mapped, marked "KPATCHr" (retired), because the process
+ * may still point into them: [start, end) of each, read from the target's memory.
+ */
+export function retiredPatchRanges(pid: number): [number, number][] {
+  const fd = fs.openSync(`/proc/${pid}/mem`, 'r');
+  try {
+    return mapsLines(pid)
+      .filter((l) => / r-xp 00000000 00:00 0\s*$/.test(l))
+      .flatMap((l): [number, number][] => {
+        const start = parseInt(l.split('-')[0], 16);
+        const head = Buffer.alloc(KPATCH_HEADER_SIZE);
+        fs.readSync(fd, head, 0, head.length, start);
+        if (head.toString('latin1', 0, 8) !== 'KPATCHr\0') return [];
+        return [[start, start + decodeKpatchHeader(head, `pid ${pid} at 0x${start.toString(16)}`).kpatch_total_mem_sz]];
+      });
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** maps without the lines that change by themselves ([heap] can grow, stacks of new threads) and retired patches. */
 export function stableMaps(pid: number): string {
-  return fs.readFileSync(`/proc/${pid}/maps`, 'utf8').split('\n').filter((l) => !l.includes('[heap]')).join('\n');
+  const retired = retiredPatchRanges(pid);
+  return mapsLines(pid).filter((l) => !l.includes('[heap]') && !inRanges(l, retired)).join('\n');
 }

@@ -5,7 +5,7 @@
 import { HUNK_SIZE } from './layout.js';
 import type { ProcMem } from './proc-mem.js';
 import type { PatchPlan } from './plan.js';
-import { MAGIC_APPLIED, MAGIC_PENDING, MAGIC_STAGED } from './applied.js';
+import { MAGIC_APPLIED, MAGIC_PENDING, MAGIC_RETIRED, MAGIC_STAGED } from './applied.js';
 import { faultPoint } from './fault.js';
 import type { KpatchInfoEntry } from '@tscare/kpatch';
 
@@ -65,13 +65,13 @@ export function commitFrozen(mem: ProcMem, plan: PatchPlan, staged: readonly Buf
 
 /**
  * Puts back the original bytes of every replaced function, under the "pending" marker, and
- * leaves the mapping "staged" (no jump leads into it); the caller unmaps it after the thaw.
- * Also how the next run rolls back a pending leftover.
+ * leaves the mapping "retired": no jump leads into it, but its code and data may have been
+ * used, so it stays mapped (see applied.ts). Also how the next run rolls back a pending leftover.
  */
 export function revertFrozen(mem: ProcMem, base: number, undo: number, info: readonly KpatchInfoEntry[]): void {
   mem.write(base, MAGIC_PENDING);
   faultPoint('unpatch:pending');
   removeJumps(mem, base, undo, info);
-  mem.write(base, MAGIC_STAGED);
+  mem.write(base, MAGIC_RETIRED);
   faultPoint('unpatch:reverted');
 }
