@@ -1,28 +1,34 @@
 /**
- * Every case folder, built both ways, patched into a real running process with
- * tscare-ctl and unpatched again. Each step asserts that the new behaviour is there,
- * that the old one is gone, and that the process is alive.
+ * Every case folder (test/cases/NAME, format in test/cases/README.md), built both ways and
+ * run as a real process that tscare-ctl patches and unpatches step by step. Each step checks
+ * that the new behaviour is there, that the old one is gone and that the process is alive;
+ * `fail-` cases check the exact refusal and that the process runs on unpatched.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { discoverCases } from '../support/cases.js';
-import { buildPatch, BuiltPatch, FlowName } from '../support/flows.js';
+import { runStep, setArgument, StepContext } from '../support/case-steps.js';
+import { buildCase, BuiltCase, FlowName } from '../support/flows.js';
 import { tool } from '../support/paths.js';
-import { runOk } from '../support/run.js';
 import { TargetProcess } from '../support/target-process.js';
 
 const flows: FlowName[] = ['patch-make', 'manual'];
 
+/** `$BIN` in a case's environment is the folder of the program as built by this flow. */
+function environment(env: Record<string, string>, binary: string): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v.replaceAll('$BIN', path.dirname(binary))]));
+}
+
 describe.each(discoverCases())('case $name', (c) => {
   describe.each(flows)('built with %s', (flow) => {
     let workDir: string;
-    let built: BuiltPatch;
+    let built: BuiltCase;
     let target: TargetProcess | undefined;
 
     beforeAll(() => {
       workDir = fs.mkdtempSync(path.join(os.tmpdir(), `tscare-e2e-${c.name}-${flow}-`));
-      built = buildPatch(flow, c, workDir);
+      built = buildCase(flow, c, workDir);
     });
 
     afterAll(() => {
@@ -30,36 +36,26 @@ describe.each(discoverCases())('case $name', (c) => {
       fs.rmSync(workDir, { recursive: true, force: true });
     });
 
-    it(`patches and unpatches a running process: ${c.desc}`, async () => {
-      target = TargetProcess.start(built.binary, c.args, workDir);
-      const pid = String(target.pid);
-      const window = 3 * Math.max(c.before.length, c.after.length);
-      expect(await target.distinctLinesAfter(0, window)).toEqual(c.before);
-
-      const patch = runOk(tool('tscare-ctl'), ['patch', '-p', pid, built.kpatch]);
-      expect(patch.stdout).toContain(`1 patch hunk(s) have been successfully applied to PID '${pid}'`);
-      expect(patch.stdout).toMatch(new RegExp(`PID '${pid}' process patch frozen_time is \\d+ microsecond`));
-      let from = target.lines().length;
-      const patchedLines = await target.distinctLinesAfter(from, window);
-      expect(patchedLines).toEqual(c.after);
-      for (const old of c.before.filter((l) => !c.after.includes(l))) expect(patchedLines).not.toContain(old);
+    it(`runs its steps on a live process: ${c.desc}`, async () => {
+      let first: string[];
+      if (c.start.kind === 'exec') {
+        const set = built.sets.get(c.start.id);
+        if (!set) throw new Error(`${c.name}: exec names patch ${c.start.id}, which case.json does not build`);
+        const started = await TargetProcess.startPatched(tool('tscare-ctl'), setArgument(set), built.binary, c.args, workDir);
+        target = started.target;
+        expect(started.report).toContain(`patch hunk(s) have been successfully applied to PID '${target.pid}'`);
+        // Patched before main: not one line of the old behaviour was ever printed.
+        first = await target.distinctLinesAfter(0, 3 * c.lines.after.length);
+        expect({ first }).toEqual({ first: c.lines.after });
+        for (const old of c.lines.before.filter((l) => !c.lines.after.includes(l))) expect(target.lines()).not.toContain(old);
+      } else {
+        target = TargetProcess.start(built.binary, c.args, workDir, environment(c.env, built.binary));
+        first = await target.distinctLinesAfter(0, 3 * c.lines.before.length);
+        expect({ first }).toEqual({ first: c.lines.before });
+      }
+      const ctx: StepContext = { c, built, target, workDir, current: first };
+      for (const step of c.steps) await runStep(ctx, step);
       expect(target.isAlive()).toBe(true);
-
-      const info = runOk(tool('tscare-ctl'), ['info', '-p', pid]).stdout;
-      expect(info).toContain(`${'Pid:'.padEnd(25)} ${pid}\n`);
-      expect(info).toContain(`${'Target:'.padEnd(25)} ${path.basename(built.binary)}\n`);
-      expect(info).toContain(`${'Build id:'.padEnd(25)} ${built.buildId}\n`);
-      expect(info).toContain(`${'Applied patch number:'.padEnd(25)} 1\n`);
-      expect(info).toContain(`${'Patch id:'.padEnd(25)} 0001\n`);
-
-      const unpatch = runOk(tool('tscare-ctl'), ['unpatch', '-p', pid, '-i', '0001']);
-      expect(unpatch.stdout).toContain(`1 patch hunk(s) were successfully cancelled from PID '${pid}'`);
-      from = target.lines().length;
-      const restoredLines = await target.distinctLinesAfter(from, window);
-      expect(restoredLines).toEqual(c.before);
-      for (const gone of c.after.filter((l) => !c.before.includes(l))) expect(restoredLines).not.toContain(gone);
-      expect(target.isAlive()).toBe(true);
-      expect(runOk(tool('tscare-ctl'), ['info', '-p', pid]).stdout).not.toContain('Patch id:');
     });
   });
 });

@@ -7,23 +7,26 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { discoverCases, PatchCase } from '../support/cases.js';
-import { buildPatch, BuiltPatch } from '../support/flows.js';
+import { buildCase } from '../support/flows.js';
 import { tool } from '../support/paths.js';
 import { run, runOk } from '../support/run.js';
 import { TargetProcess } from '../support/target-process.js';
 
 const hello = discoverCases().find((c) => c.name === 'hello') as PatchCase;
-const [oldLine] = hello.before;
-const [newLine] = hello.after;
+const [oldLine] = hello.lines.before;
+const [newLine] = hello.lines.after;
 
 describe('tscare-ctl refuses bad requests and leaves the target untouched', () => {
   let workDir: string;
-  let built: BuiltPatch;
+  let built: { binary: string; kpatch: string; buildId: string };
   let target: TargetProcess;
 
   beforeAll(async () => {
     workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tscare-refusals-'));
-    built = buildPatch('manual', hello, workDir);
+    const { binary, sets } = buildCase('manual', hello, workDir);
+    const set = sets.get('0001');
+    if (set?.buildIds.length !== 1) throw new Error('the hello case builds one .kpatch for patch 0001');
+    built = { binary, kpatch: path.join(set.dir, `${set.buildIds[0]}.kpatch`), buildId: set.buildIds[0] };
     target = TargetProcess.start(built.binary, hello.args, workDir);
     await target.linesAfter(0, 1);
   });

@@ -10,17 +10,28 @@ import path from 'node:path';
 export class TargetProcess {
   private constructor(readonly pid: number, readonly outputPath: string) {}
 
-  static start(program: string, args: string[], workDir: string): TargetProcess {
+  static start(program: string, args: string[], workDir: string, env: Record<string, string> = {}): TargetProcess {
     const outputPath = path.join(workDir, `${path.basename(program)}.${Date.now()}.out`);
-    const quoted = [program, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
-    const pid = Number(
-      execFileSync('setsid', ['sh', '-c', `${quoted} > '${outputPath}' 2>&1 < /dev/null & echo $!`], {
-        cwd: workDir,
-        encoding: 'utf8',
-      }).trim(),
-    );
+    const pid = Number(spawnDetached([program, ...args], workDir, env, outputPath, '&1'));
     if (!Number.isInteger(pid) || pid <= 0) throw new Error(`could not start ${program}`);
     return new TargetProcess(pid, outputPath);
+  }
+
+  /**
+   * Starts `tscare-ctl exec --storage STORAGE -- PROGRAM ARGS`: the program's stdout goes to
+   * the output file, tscare-ctl's report (and the program's stderr) to a report file, from
+   * which the program's pid is read once tscare-ctl has exited.
+   */
+  static async startPatched(ctl: string, storage: string, program: string, args: string[], workDir: string): Promise<{ target: TargetProcess; report: string }> {
+    const outputPath = path.join(workDir, `${path.basename(program)}.${Date.now()}.out`);
+    const reportPath = `${outputPath}.report`;
+    const ctlPid = Number(spawnDetached([ctl, 'exec', '--storage', storage, '--', program, ...args], workDir, {}, outputPath, reportPath));
+    const deadline = Date.now() + 20000;
+    while (fs.existsSync(`/proc/${ctlPid}`) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    const report = fs.existsSync(reportPath) ? fs.readFileSync(reportPath, 'utf8') : '';
+    const pid = Number(/PID '(\d+)'/.exec(report)?.[1]);
+    if (!pid) throw new Error(`tscare-ctl exec reported no pid:\n${report}`);
+    return { target: new TargetProcess(pid, outputPath), report };
   }
 
   /** All lines printed so far. */
@@ -76,4 +87,20 @@ export class TargetProcess {
       /* already gone */
     }
   }
+}
+
+/**
+ * Starts a command through `setsid sh`, stdout to `outputPath`, stderr to `stderrTo` ('&1' for
+ * the same file); returns the pid the shell printed.
+ */
+function spawnDetached(argv: string[], workDir: string, env: Record<string, string>, outputPath: string, stderrTo: string): string {
+  const quote = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`;
+  const err = stderrTo === '&1' ? '2>&1' : `2> ${quote(stderrTo)}`;
+  // The program's own environment (LD_PRELOAD...) is set by env(1) for it alone, not for the shell.
+  const assignments = Object.entries(env).map(([k, v]) => quote(`${k}=${v}`));
+  const command = [...(assignments.length ? ['env', ...assignments] : []), ...argv.map(quote)].join(' ');
+  return execFileSync('setsid', ['sh', '-c', `${command} > ${quote(outputPath)} ${err} < /dev/null & echo $!`], {
+    cwd: workDir,
+    encoding: 'utf8',
+  }).trim();
 }
