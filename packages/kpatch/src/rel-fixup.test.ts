@@ -1,6 +1,6 @@
 import { isTscareError } from '@tscare/errors';
 import {
-  readElfFile, R_X86_64_GOTPCRELX, R_X86_64_GOTTPOFF, R_X86_64_NONE, R_X86_64_PC32, R_X86_64_REX_GOTPCRELX, R_X86_64_TPOFF64, SHT_RELA, STT_SECTION, STT_TLS,
+  readElfFile, R_X86_64_GOTPCRELX, R_X86_64_GOTTPOFF, R_X86_64_NONE, R_X86_64_PC32, R_X86_64_REX_GOTPCRELX, R_X86_64_TPOFF64, SHN_UNDEF, SHT_RELA, STT_SECTION, STT_TLS,
   type ElfFile, type ElfRela, type ElfSymbol,
 } from '@tscare/elf';
 import { buildKpatch } from './build.js';
@@ -36,9 +36,10 @@ function pairFrom(name: string, source: string, func: string, flags: string[], o
   const asm = s.compileToAsm(name, source, ['-O2', ...flags]);
   s.write(`${name}-merged.s`, mergeFunctionCopy(asm, func, opts));
   const shared = flags.includes('-fPIC') ? ['-shared'] : [];
+  const link = [...shared, ...flags.filter((f) => f.startsWith('-Wl,'))];
   const out = shared.length > 0 ? `lib${name}.so` : name;
-  s.gcc([...shared, '-o', out, `${name}.s`]);
-  s.gcc([...shared, '-o', `${out}.patched`, `${name}-merged.s`, '-Wl,-q']);
+  s.gcc([...link, '-o', out, `${name}.s`]);
+  s.gcc([...link, '-o', `${out}.patched`, `${name}-merged.s`, '-Wl,-q']);
   return { orig: s.path(out), patched: s.path(`${out}.patched`) };
 }
 
@@ -95,8 +96,9 @@ describe('rel-fixup on real links', () => {
     expect(await codeOf(pairFrom('gd', LIB, 'get', ['-fPIC']))).toMatch(/^KPATCH_TLS_UNSUPPORTED: .*counter/);
   });
 
+  // -Bsymbolic: the library binds its own symbols (no GLOB_DAT), --no-relax keeps ld from rewriting the GOT accesses itself.
   it('turns a GOT load of a defined variable into lea (0x8b -> 0x8d)', async () => {
-    const p = pairFrom('gp', LIB, 'rd', ['-fPIC']);
+    const p = pairFrom('gp', LIB, 'rd', ['-fPIC', '-Wl,-Bsymbolic,--no-relax']);
     const patched = readElfFile(p.patched);
     const prela = relocsOf(patched, '.rela.kpatch.text').find((r) => r.type === R_X86_64_REX_GOTPCRELX)!;
     const ptext = patched.sectionByName('.kpatch.text')!;
@@ -112,7 +114,7 @@ describe('rel-fixup on real links', () => {
     const src = 'int helper(int x) { return x * 3; }\n__attribute__((noinline)) int caller(int x) { return helper(x) + 1; }\n'
       + '__attribute__((noinline)) int tail(int x) { return helper(x); }\n';
     for (const [func, expected] of [['caller', [0x67, 0xe8]], ['tail', [0xe9]]] as const) {
-      const p = pairFrom(`np${func}`, src, func, ['-fPIC', '-fno-plt']);
+      const p = pairFrom(`np${func}`, src, func, ['-fPIC', '-fno-plt', '-Wl,-Bsymbolic,--no-relax']);
       const patched = readElfFile(p.patched);
       const prela = relocsOf(patched, '.rela.kpatch.text').find((r) => r.type === R_X86_64_GOTPCRELX)!;
       const ptext = patched.sectionByName('.kpatch.text')!;
@@ -128,6 +130,15 @@ describe('rel-fixup on real links', () => {
       expect(r.r_offset).toBe(opcodeAt + expected.length);
       if (func === 'tail') expect(code[opcodeAt + 5]).toBe(0x90);
     }
+  });
+
+  it('keeps a GOT load of an exported variable of a library a GOT load, through an import (interposition, copy relocations)', async () => {
+    const p = pairFrom('gi', LIB, 'rd', ['-fPIC']);
+    const kp = await build(p);
+    const { relocs, syms } = textRelocs(kp);
+    const r = relocs.find((x) => x.type === R_X86_64_REX_GOTPCRELX)!;
+    expect([syms[r.sym].name, syms[r.sym].st_shndx]).toEqual(['shared_var', SHN_UNDEF]);
+    expect(kp.elf.sectionData(kp.elf.sectionByName('.kpatch.text')!)[r.r_offset - 2]).toBe(0x8b);
   });
 
   it('replaces local .L symbols by their section symbol plus offset', async () => {

@@ -1,6 +1,7 @@
 import { TscareError } from '@tscare/errors';
 import { EM_AARCH64, SHF_ALLOC, SHT_NOBITS, SHT_NULL, SHT_RELA, writeElf, type ElfFile, type ElfSectionImage } from '@tscare/elf';
 import { KPATCH_INFO_ENTRY_SIZE, KPATCH_INFO_TERMINATOR_SIZE } from './header.js';
+import { importPreemptible } from './preemptible.js';
 
 /** Sections whose contents go into the patch (kpatch_strip's rule). */
 export function isKeptSection(name: string): boolean {
@@ -97,5 +98,6 @@ export function stripToPatch(patched: ElfFile): Buffer {
     ...h, e_entry: 0, e_phoff: 0, e_shoff: 0, e_flags: 0, e_ehsize: 64, e_phentsize: 0, e_phnum: 0,
   };
   const sections = patched.sections.map((_, i) => strippedSection(patched, i));
+  importPreemptible(patched, sections);
   return writeElf({ header, sections });
 }
