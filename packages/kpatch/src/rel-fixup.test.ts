@@ -1,6 +1,6 @@
 import { isTscareError } from '@tscare/errors';
 import {
-  readElfFile, R_X86_64_GOTPCRELX, R_X86_64_GOTTPOFF, R_X86_64_NONE, R_X86_64_PC32, R_X86_64_REX_GOTPCRELX, R_X86_64_TPOFF64, SHN_UNDEF, SHT_RELA, STT_SECTION, STT_TLS,
+  readElfFile, R_X86_64_GOTPCRELX, R_X86_64_GOTTPOFF, R_X86_64_NONE, R_X86_64_PC32, R_X86_64_REX_GOTPCRELX, R_X86_64_TPOFF64, SHN_UNDEF, SHT_RELA, STT_SECTION, STT_TLS, R_X86_64_DTPMOD64, R_X86_64_TLSGD,
   type ElfFile, type ElfRela, type ElfSymbol,
 } from '@tscare/elf';
 import { buildKpatch } from './build.js';
@@ -92,8 +92,25 @@ describe('rel-fixup on real links', () => {
     expect([x.syms[gx.sym].name, gx.r_addend]).toEqual(['ext', slot('ext')]);
   });
 
-  it('refuses general-dynamic TLS with KPATCH_TLS_UNSUPPORTED', async () => {
-    expect(await codeOf(pairFrom('gd', LIB, 'get', ['-fPIC']))).toMatch(/^KPATCH_TLS_UNSUPPORTED: .*counter/);
+  it('points general-dynamic TLS (TLSGD) at the original GOT pair of the variable, through the .got section', async () => {
+    const p = pairFrom('gd', LIB, 'get', ['-fPIC']);
+    const orig = readElfFile(p.orig);
+    const dynsym = orig.symbols(orig.sectionByName('.dynsym')!);
+    const pair = relocsOf(orig, '.rela.dyn').find((r) => r.type === R_X86_64_DTPMOD64 && dynsym[r.sym].name === 'counter')!.r_offset;
+    const kp = await build(p);
+    const { relocs, syms } = textRelocs(kp);
+    const r = relocs.find((x) => syms[x.sym].type === STT_SECTION && kp.elf.sections[syms[x.sym].st_shndx].name === '.got')!;
+    expect([r.type, r.r_addend]).toEqual([R_X86_64_PC32, pair - orig.sectionByName('.got')!.sh_addr - 4]);
+    expect(relocs.some((x) => x.type === R_X86_64_TLSGD)).toBe(false);
+  });
+
+  it('refuses dynamic TLS the original never reached (no GOT pair to reuse) with KPATCH_TLS_UNSUPPORTED', async () => {
+    const lonely = '__thread int lonely = 1;\n__attribute__((noinline)) int get(void) { return 0; }\n';
+    const p = pairFrom('gdn', lonely, 'get', ['-fPIC'], {
+      // The copy reads the variable; the original never did, so it has no GOT pair for it (linked, never run).
+      edit: (body) => body.replace(/\txorl\t%eax, %eax/, '\tdata16\tleaq\tlonely@tlsgd(%rip), %rdi\n\t.value 0x6666\n\trex64\n\tcall\t__tls_get_addr@PLT\n\tmovl\t(%rax), %eax'),
+    });
+    expect(await codeOf(p)).toMatch(/^KPATCH_TLS_UNSUPPORTED: .*lonely/);
   });
 
   // -Bsymbolic: the library binds its own symbols (no GLOB_DAT), --no-relax keeps ld from rewriting the GOT accesses itself.

@@ -1,15 +1,16 @@
 import { TscareError } from '@tscare/errors';
 import {
   EM_AARCH64, R_AARCH64_TLSIE_ADR_GOTTPREL_PAGE21, R_AARCH64_TLSIE_LD64_GOTTPREL_LO12_NC, R_X86_64_DTPMOD64,
-  R_X86_64_DTPOFF64, R_X86_64_GOTTPOFF, R_X86_64_NONE, R_X86_64_TPOFF32, R_X86_64_TPOFF64, SHN_UNDEF, STB_LOCAL,
-  type ElfFile, type ElfRela, type ElfSymbol, type SectionHeader,
+  R_X86_64_DTPOFF32, R_X86_64_DTPOFF64, R_X86_64_GOTTPOFF, R_X86_64_NONE, R_X86_64_TLSGD, R_X86_64_TLSLD, R_X86_64_TPOFF32,
+  R_X86_64_TPOFF64, SHN_UNDEF, STB_LOCAL, type ElfFile, type ElfRela, type ElfSymbol, type SectionHeader,
 } from '@tscare/elf';
+import { fixDynamicTls } from './tls-dynamic-fixup.js';
 
 const TLS_DYN_TYPES = [R_X86_64_TPOFF64, R_X86_64_DTPOFF64, R_X86_64_DTPMOD64];
 
 function unsupported(patch: ElfFile, rela: ElfRela, sym: ElfSymbol): TscareError {
   return new TscareError('KPATCH_TLS_UNSUPPORTED', `${patch.path}: relocation type ${rela.type} against thread-local ${sym.name} uses a non-supported TLS model`, {
-    hint: 'only initial-exec and local-exec TLS accesses can be patched; build with -ftls-model=initial-exec',
+    hint: 'the original must already reach this variable the same way (the patch reuses its GOT entries); build with -ftls-model=initial-exec',
   });
 }
 
@@ -21,8 +22,8 @@ function origSymbols(orig: ElfFile): ElfSymbol[] {
   return orig.symbols(symtab);
 }
 
-/** TPOFF32 (local-exec): the offset ld wrote must be the same in the original, then nothing is left to do. */
-function fixTpoff32(orig: ElfFile, patch: ElfFile, rela: ElfRela, sym: ElfSymbol): void {
+/** TPOFF32 (local-exec), DTPOFF32 (local-dynamic): the offset ld wrote must be the same in the original, then nothing is left to do. */
+export function fixTpoff32(orig: ElfFile, patch: ElfFile, rela: ElfRela, sym: ElfSymbol): void {
   const twin = origSymbols(orig).find((s) => s.name === sym.name && s.type === sym.type);
   if (twin === undefined || twin.st_value !== sym.st_value) {
     throw new TscareError('KPATCH_TLS_MISMATCH', `${patch.path}: thread-local ${sym.name} is at TLS offset ${sym.st_value} but ${twin === undefined ? 'is missing' : `at ${twin.st_value}`} in ${orig.path}`, {
@@ -80,5 +81,10 @@ export function fixTlsRelocation(orig: ElfFile, patch: ElfFile, rela: ElfRela, s
   }
   if (rela.type === R_X86_64_TPOFF32) return fixTpoff32(orig, patch, rela, sym);
   if (rela.type === R_X86_64_GOTTPOFF) return fixGottpoff(orig, patch, rela, sym);
+  if (rela.type === R_X86_64_DTPOFF32) return fixTpoff32(orig, patch, rela, sym);
+  if (rela.type === R_X86_64_TLSGD || rela.type === R_X86_64_TLSLD) {
+    if (!fixDynamicTls(orig, patch, rela, sym)) throw unsupported(patch, rela, sym);
+    return;
+  }
   throw unsupported(patch, rela, sym);
 }
