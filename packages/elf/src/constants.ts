@@ -128,6 +128,7 @@ export const R_X86_64_TPOFF32 = 23;
 export const R_X86_64_PC64 = 24;
 export const R_X86_64_GOTOFF64 = 25;
 export const R_X86_64_GOTPC32 = 26;
+export const R_X86_64_IRELATIVE = 37;
 export const R_X86_64_SIZE32 = 32;
 export const R_X86_64_SIZE64 = 33;
 export const R_X86_64_GOTPCRELX = 41;

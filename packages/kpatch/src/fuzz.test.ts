@@ -80,8 +80,9 @@ describe('the .kpatch reader under 12,000 mutated files', () => {
     for (const code of ['KPATCH_TRUNCATED', 'KPATCH_BAD_OFFSET', 'KPATCH_BAD_ELF', 'KPATCH_BAD_INFO', 'KPATCH_BAD_ID', 'KPATCH_BAD_BUILDID']) {
       expect(summary.codes[code]).toBeGreaterThan(0);
     }
-    // Each parse of this ~3 KiB file is far below a millisecond; 100 ms would mean a pathological loop.
-    expect(summary.slowest.ms).toBeLessThan(100);
+    // Each parse of this ~3 KiB file is far below a millisecond; a second would mean a
+    // pathological loop (generous: on a loaded 2-core machine a GC pause alone took 125 ms).
+    expect(summary.slowest.ms).toBeLessThan(1000);
     process.stdout.write(`kpatch fuzz: ${JSON.stringify(summary.codes)}, slowest ${summary.slowest.ms.toFixed(2)} ms (mutant ${summary.slowest.index})\n`);
   }, 60000);
 });

@@ -2,6 +2,7 @@ import { TscareError } from '@tscare/errors';
 import {
   SHF_ALLOC, SHN_LORESERVE, SHN_UNDEF, SHT_NOBITS, STT_SECTION, STT_TLS, type ElfFile, type ElfSymbol, type SectionHeader,
 } from '@tscare/elf';
+import { LINKER_TABLES } from './original-tables.js';
 
 /**
  * Checks that the ORIG given to undo-link is the binary the patched one was built
@@ -14,7 +15,7 @@ function mismatch(message: string, hint = HINT_ORIG): TscareError {
   return new TscareError('KPATCH_LAYOUT_MISMATCH', message, { hint });
 }
 
-/** Every non-patch section a kept symbol lives in must exist in ORIG with the same size. */
+/** Every non-patch section a kept symbol lives in must exist in ORIG with the same size (linker tables aside). */
 export function checkReferencedSections(orig: ElfFile, patch: ElfFile, map: Map<number, SectionHeader>, shndxs: Iterable<number>): void {
   for (const index of shndxs) {
     const ps = patch.sections[index];
@@ -23,7 +24,9 @@ export function checkReferencedSections(orig: ElfFile, patch: ElfFile, map: Map<
     if (os === undefined) {
       throw new TscareError('KPATCH_UNMAPPED_SECTION', `${patch.path}: the patch refers to section ${ps.name}, which ${orig.path} does not have`, { hint: HINT_ORIG });
     }
-    if (os.sh_size !== ps.sh_size) {
+    // The patch reaches the original's GOT/PLT entries at addresses read from the original
+    // itself (original-tables.ts); the patched link's tables may hold more imports.
+    if (os.sh_size !== ps.sh_size && !LINKER_TABLES.has(ps.name)) {
       throw mismatch(`section ${ps.name} is ${ps.sh_size} bytes in ${patch.path} but ${os.sh_size} bytes in ${orig.path}`,
         `${HINT_ORIG}; a patch that uses a new library variable needs GOT access (tscare-gensrc --force-gotpcrel)`);
     }

@@ -1,6 +1,6 @@
 import { isTscareError } from '@tscare/errors';
 import {
-  readElfFile, R_X86_64_GOTPCRELX, R_X86_64_GOTTPOFF, R_X86_64_NONE, R_X86_64_PC32, R_X86_64_REX_GOTPCRELX, R_X86_64_TPOFF64, SHN_UNDEF, SHT_RELA, STT_SECTION, STT_TLS, R_X86_64_DTPMOD64, R_X86_64_TLSGD,
+  readElfFile, R_X86_64_GOTPCRELX, R_X86_64_GOTTPOFF, R_X86_64_NONE, R_X86_64_PC32, R_X86_64_REX_GOTPCRELX, R_X86_64_TPOFF64, SHN_UNDEF, SHT_RELA, STT_SECTION, STT_TLS, R_X86_64_DTPMOD64, R_X86_64_TLSGD, R_X86_64_IRELATIVE,
   type ElfFile, type ElfRela, type ElfSymbol,
 } from '@tscare/elf';
 import { buildKpatch } from './build.js';
@@ -156,6 +156,32 @@ describe('rel-fixup on real links', () => {
     const r = relocs.find((x) => x.type === R_X86_64_REX_GOTPCRELX)!;
     expect([syms[r.sym].name, syms[r.sym].st_shndx]).toEqual(['shared_var', SHN_UNDEF]);
     expect(kp.elf.sectionData(kp.elf.sectionByName('.kpatch.text')!)[r.r_offset - 2]).toBe(0x8b);
+  });
+
+  const IFUNC_EXE = `static int sum_plain(int a, int b) { return a + b; }
+static int (*resolve_pick(void))(int, int) { return sum_plain; }
+int pick(int a, int b) __attribute__((ifunc("resolve_pick")));
+__attribute__((noinline)) int other(int x) { return x * 7 + 3; }
+`;
+
+  it('sends a call to an IFUNC of the original itself to the original PLT stub that jumps through its IRELATIVE slot', async () => {
+    const src = `${IFUNC_EXE}__attribute__((noinline)) int use(int x) { return pick(x, 1); }\nint main(void) { return use(41) + other(1); }\n`;
+    const p = pairFrom('ifl', src, 'use', []);
+    const orig = readElfFile(p.orig);
+    const plt = orig.sectionByName('.plt')!;
+    const slot = relocsOf(orig, '.rela.plt').find((r) => r.type === R_X86_64_IRELATIVE)!.r_offset;
+    const code = orig.sectionData(plt);
+    const stub = [...code.keys()].find((i) => code[i] === 0xff && code[i + 1] === 0x25 && plt.sh_addr + i + 6 + code.readInt32LE(i + 2) === slot)!;
+    const kp = await build(p);
+    const { relocs, syms } = textRelocs(kp);
+    const r = relocs.find((x) => syms[x.sym].type === STT_SECTION && kp.elf.sections[syms[x.sym].st_shndx].name === '.plt')!;
+    expect([r.type, r.r_addend]).toEqual([R_X86_64_PC32, stub - 4]);
+  });
+
+  it('refuses a call to an IFUNC of the original that the original never calls (KPATCH_IFUNC_UNREACHABLE)', async () => {
+    const src = `${IFUNC_EXE}int main(void) { return other(1); }\n`;
+    const p = pairFrom('ifn', src, 'other', [], { edit: (body) => body.replace(/\tret/, '\tmovl\t$1, %esi\n\tjmp\tpick@PLT') });
+    expect(await codeOf(p)).toMatch(/^KPATCH_IFUNC_UNREACHABLE: .*pick.*never calls it/);
   });
 
   it('replaces local .L symbols by their section symbol plus offset', async () => {

@@ -2,10 +2,11 @@ import { TscareError } from '@tscare/errors';
 import {
   encodeRela, ELF64_RELA_SIZE, R_X86_64_GOTPCREL, R_X86_64_GOTPCRELX, R_X86_64_PC32, R_X86_64_PLT32,
   R_X86_64_REX_GOTPCRELX, EM_X86_64, SHN_LORESERVE, SHN_UNDEF, SHT_NOBITS, SHT_RELA, STB_LOCAL, STT_FUNC, STT_NOTYPE,
-  STT_OBJECT, STT_SECTION, STT_TLS, type ElfFile, type ElfRela, type ElfSymbol, type SectionHeader,
+  STT_GNU_IFUNC, STT_OBJECT, STT_SECTION, STT_TLS, type ElfFile, type ElfRela, type ElfSymbol, type SectionHeader,
 } from '@tscare/elf';
 import { checkResolvable } from './reloc-support.js';
 import { fixTlsRelocation } from './tls-fixup.js';
+import { fixLocalIfunc } from './ifunc-fixup.js';
 
 const GOTPCREL_TYPES = [R_X86_64_GOTPCREL, R_X86_64_GOTPCRELX, R_X86_64_REX_GOTPCRELX];
 const MOV_OPCODE = 0x8b;
@@ -74,10 +75,13 @@ function fixOne(ctx: FixupContext, rela: ElfRela, target: SectionHeader): void {
     const home = sym.st_shndx !== SHN_UNDEF && sym.st_shndx < SHN_LORESERVE ? ctx.patch.sections[sym.st_shndx] : undefined;
     if (sym.type === STT_TLS) {
       fixTlsRelocation(ctx.orig, ctx.patch, rela, sym, target);
+    } else if (x86 && sym.type === STT_GNU_IFUNC && sym.st_shndx !== SHN_UNDEF && (home === undefined || !home.name.startsWith('.kpatch'))) {
+      fixLocalIfunc(ctx.orig, ctx.patch, rela, sym);
+      return;
     } else if (home === undefined || !home.name.startsWith('.kpatch')) {
       if (![STT_NOTYPE, STT_FUNC, STT_OBJECT].includes(sym.type) && sym.bind !== STB_LOCAL) {
         throw new TscareError('KPATCH_SYMBOL_TYPE', `${ctx.patch.path}: the patch refers to ${sym.name}, a global symbol of type ${sym.type}, which cannot be linked at run time`, {
-          hint: 'only functions, objects and untyped symbols can be referred to (no IFUNC defined in the binary itself)',
+          hint: 'only functions, objects, untyped symbols and IFUNCs can be referred to',
         });
       }
       if (sym.bind === STB_LOCAL && sym.name.startsWith('.')) toSectionSymbol(ctx, rela, sym);

@@ -7,15 +7,8 @@
  * section (a NOBITS stand-in at its link address after undo-link) plus the pair's offset.
  * LibcarePlus refuses both models.
  */
-import {
-  R_X86_64_DTPMOD64, R_X86_64_PC32, R_X86_64_TLSLD, SHF_ALLOC, SHT_NOBITS, STT_SECTION, STT_TLS,
-  type ElfFile, type ElfRela, type ElfSymbol, type SectionHeader,
-} from '@tscare/elf';
-
-/** The allocated section of `elf` holding `addr`, with contents. */
-function sectionAt(elf: ElfFile, addr: number): SectionHeader | undefined {
-  return elf.sections.find((s) => (s.sh_flags & SHF_ALLOC) !== 0 && s.sh_type !== SHT_NOBITS && s.sh_addr <= addr && addr + 8 <= s.sh_addr + s.sh_size);
-}
+import { R_X86_64_DTPMOD64, R_X86_64_TLSLD, STT_TLS, type ElfFile, type ElfRela, type ElfSymbol } from '@tscare/elf';
+import { pointAtOriginal, sectionAt } from './original-tables.js';
 
 /** The 8 bytes the original's file holds at link address `addr` (the offset half of a pair). */
 function wordAt(elf: ElfFile, addr: number): number | undefined {
@@ -52,14 +45,5 @@ function originalPair(orig: ElfFile, sym: ElfSymbol | undefined): number | undef
 /** Rewrites a TLSGD/TLSLD relocation to reach the original's pair; false when it has none. */
 export function fixDynamicTls(orig: ElfFile, patch: ElfFile, rela: ElfRela, sym: ElfSymbol | undefined): boolean {
   const pair = originalPair(orig, rela.type === R_X86_64_TLSLD ? undefined : sym);
-  const home = pair === undefined ? undefined : sectionAt(orig, pair);
-  const twin = home === undefined ? undefined : patch.sections.find((s) => s.name === home.name);
-  const symtab = patch.sectionByName('.symtab');
-  if (pair === undefined || home === undefined || twin === undefined || symtab === undefined) return false;
-  const secSym = patch.symbols(symtab).find((s) => s.type === STT_SECTION && s.st_shndx === twin.index);
-  if (secSym === undefined) return false;
-  rela.sym = secSym.index;
-  rela.type = R_X86_64_PC32;
-  rela.r_addend += pair - home.sh_addr;
-  return true;
+  return pair !== undefined && pointAtOriginal(orig, patch, rela, pair);
 }
