@@ -139,8 +139,22 @@ async function expectStep(ctx: StepContext, step: Extract<CaseStep, { kind: 'exp
   ctx.current = now;
 }
 
+/** Deletes the running program's file, or puts another program at its path (new inode, as a package upgrade does). */
+function changeProgramFile(ctx: StepContext, change: 'deleted' | 'replaced'): void {
+  const file = ctx.built.binary;
+  if (change === 'deleted') {
+    fs.rmSync(file);
+  } else {
+    fs.copyFileSync('/bin/sleep', `${file}.new`);
+    fs.renameSync(`${file}.new`, file);
+  }
+  expect(fs.readlinkSync(`/proc/${ctx.target.pid}/exe`)).toBe(`${file} (deleted)`);
+}
+
 export async function runStep(ctx: StepContext, step: CaseStep): Promise<void> {
   switch (step.kind) {
+    case 'program-file':
+      return changeProgramFile(ctx, step.change);
     case 'patch':
       return patchStep(ctx, step);
     case 'unpatch':

@@ -26,6 +26,8 @@ export type CaseStep =
   /** Point every `BUILDID/latest` link of the level storage at `level` and apply the folder. */
   | { kind: 'patch-level'; level: number }
   | { kind: 'unpatch'; id: string; error?: string; mentions: string[] }
+  /** The program's file on disk is deleted, or replaced by another program (an upgrade), while it runs. */
+  | { kind: 'program-file'; change: 'deleted' | 'replaced' }
   /** The distinct lines the program prints now (a name from `lines`, or the lines themselves). */
   | { kind: 'expect'; lines: string[]; label: string; skip: number };
 
@@ -115,6 +117,7 @@ function parseStep(s: Spec, lines: Record<string, string[]>, file: string): Case
   if (s.patch !== undefined) return { kind: 'patch', id: s.patch, error: s.error, mentions };
   if (s.unpatch !== undefined) return { kind: 'unpatch', id: s.unpatch, error: s.error, mentions };
   if (s.level !== undefined) return { kind: 'patch-level', level: s.level };
+  if (s['program-file'] === 'deleted' || s['program-file'] === 'replaced') return { kind: 'program-file', change: s['program-file'] };
   if (s.expect !== undefined) {
     const named = typeof s.expect === 'string' ? lines[s.expect] : lineSet(s.expect);
     if (!named) throw new Error(`${file}: step expects unknown lines "${s.expect}"`);
