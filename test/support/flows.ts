@@ -80,7 +80,9 @@ function checkBuildIdsExist(set: PatchSet, installRoot: string): void {
     }
   };
   walk(installRoot);
-  for (const id of set.buildIds) if (!installed.has(id)) throw new Error(`${set.dir}/${id}.kpatch fits no object installed in ${installRoot}`);
+  // A .kpatch is named by the whole build id or, when it is longer, by its first 40 hex characters.
+  const fits = (id: string) => [...installed].some((b) => b === id || b.slice(0, 40) === id);
+  for (const id of set.buildIds) if (!fits(id)) throw new Error(`${set.dir}/${id}.kpatch fits no object installed in ${installRoot}`);
 }
 
 interface CompiledObject {

@@ -53,7 +53,7 @@ function pairPatches(snap: TargetSnapshot, storage: Storage): { object: MappedOb
     const key = buildIdKey(object.buildId);
     if (key === '' || seen.has(key)) continue;
     seen.add(key);
-    const found = lookupPatch(storage, key);
+    const found = lookupPatch(storage, object.buildId);
     if (found) pairs.push({ object, found });
   }
   if (pairs.length === 0 && storage.kind === 'file') {

@@ -9,6 +9,7 @@ import { TscareError } from '@tscare/errors';
 import { loadPublicKey, parseKpatch, SIGNATURE_SUFFIX, verifyKpatchSignature, type KpatchFile } from '@tscare/kpatch';
 import type { KeyObject } from 'node:crypto';
 import { checkTrustedPath, readTrusted, trustPolicyFor, type TrustPolicy } from './file-trust.js';
+import { buildIdKey } from './objects.js';
 
 export interface FoundPatch {
   kp: KpatchFile;
@@ -76,9 +77,24 @@ function exists(p: string): boolean {
   }
 }
 
-/** The patch for one build id (40 hex chars), or undefined when storage has none. */
-export function lookupPatch(storage: Storage, buildIdKey: string): FoundPatch | undefined {
-  if (storage.kind === 'file') return storage.patch.kp.header.buildid === buildIdKey ? storage.patch : undefined;
+/**
+ * The patch for an object's build id, or undefined when storage has none. The header holds
+ * 40 hex characters (the key: a longer id is cut, as LibcarePlus does); in a directory the
+ * names are tried with the whole id first, then with the key, so that a patch stored under
+ * either name is found.
+ */
+export function lookupPatch(storage: Storage, buildId: string): FoundPatch | undefined {
+  const key = buildIdKey(buildId);
+  if (storage.kind === 'file') return storage.patch.kp.header.buildid === key ? storage.patch : undefined;
+  const names = buildId === key ? [key] : [buildId, key];
+  for (const name of names) {
+    const found = lookupNamed(storage, name);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+function lookupNamed(storage: Extract<Storage, { kind: 'dir' }>, buildIdKey: string): FoundPatch | undefined {
   const latest = path.join(storage.path, buildIdKey, 'latest');
   const bin = path.join(latest, 'kpatch.bin');
   if (exists(bin)) {
