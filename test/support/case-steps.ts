@@ -2,7 +2,7 @@
  * Runs the steps of one case folder against its running program: patches and unpatches with
  * tscare-ctl, and after every step checks what the program prints and that it is alive.
  * A step that expects an error checks the exact code, the words the message must name, that
- * nothing changed in the target's memory map, and that `info` does not list the patch.
+ * no code was mapped into the target, and that `info` does not list the patch.
  */
 import fs from 'node:fs';
 import path from 'node:path';
