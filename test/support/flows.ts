@@ -102,8 +102,10 @@ function compile(c: PatchCase, tree: string, object: CaseObject, outDir: string)
 }
 
 function link(c: PatchCase, objectAsm: string[], object: CaseObject, output: string, workDir: string, extra: string[]): void {
-  // Linked from the work folder, where the original libraries are: -L. finds them.
-  runOk(c.compiler, ['-o', output, ...objectAsm, ...object.ldflags, ...extra], { cwd: workDir });
+  // Linked from the work folder, where the original libraries are: -L. finds them. `$SRC`
+  // is the original source tree (for files the link reads, such as a version script).
+  const ldflags = object.ldflags.map((f) => f.replaceAll('$SRC', path.join(workDir, 'orig')));
+  runOk(c.compiler, ['-o', output, ...objectAsm, ...ldflags, ...extra], { cwd: workDir });
 }
 
 function buildByHand(c: PatchCase, workDir: string): BuiltCase {
