@@ -10,6 +10,14 @@ import type { FileModel } from './model.js';
 
 export type KeyFn = (symbol: string) => string;
 
+/** How original names are written: as they are. */
+export const identityKey: KeyFn = (s) => s;
+
+/** How patched-file names are written when compared with the original's: paired → the f0 name, new → marked. */
+export function keyFor1(m1: FileModel, map10: ReadonlyMap<string, string>): KeyFn {
+  return (sym) => map10.get(sym) ?? (m1.owner.has(sym) ? `\u0002${sym}` : sym);
+}
+
 const SKIPPED_DIRECTIVES = new Set(['.globl', '.global']);
 
 /**

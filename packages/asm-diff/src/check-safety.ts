@@ -4,9 +4,10 @@
  */
 import { TscareError } from '@tscare/errors';
 import { isAutoName, isSectionDirective, mapSymbols, type VariableBlock } from 'gnu-as-parser';
-import { canonicalForm, firstDifference, sameForm } from './canon.js';
-import { identityKey, keyFor1, type Correlation } from './correlate.js';
+import { canonicalForm, firstDifference, identityKey, keyFor1, sameForm } from './canon.js';
+import type { Correlation } from './correlate.js';
 import { isIgnorable } from './ignorable.js';
+import { sameBlockText } from './same-text.js';
 import { isTlsVariable, isWritableVariable, statementsOf, type FileModel } from './model.js';
 
 const DATA_HINT =
@@ -16,6 +17,7 @@ const DATA_HINT =
 function checkPairs(m0: FileModel, m1: FileModel, corr: Correlation): void {
   const key1 = keyFor1(m1, corr.map10);
   for (const [v1, v0] of corr.variablePairs) {
+    if (sameBlockText(corr.sameText, v0, v1)) continue;
     const a = canonicalForm(m0, v0, identityKey);
     const b = canonicalForm(m1, v1, key1);
     if (sameForm(a, b)) continue;

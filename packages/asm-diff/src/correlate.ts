@@ -3,12 +3,13 @@
  * variables pair by name; gcc-named ones (clones, `.LC` strings, `var.N` statics) by human
  * name and content. Then every function pair is classified as changed or unchanged.
  */
-import { isAutoName, symbolsIn, type AliasBlock, type FunctionBlock, type VariableBlock } from 'gnu-as-parser';
-import { canonicalForm, type KeyFn } from './canon.js';
+import { isAutoName, type AliasBlock, type FunctionBlock, type VariableBlock } from 'gnu-as-parser';
+import { canonicalForm, identityKey, keyFor1 } from './canon.js';
 import { propagateCloneChanges } from './clone-abi.js';
 import { sameCodeModuloLines } from './line-number.js';
-import { statementsOf, type FileModel } from './model.js';
-import { sameFunctionText } from './same-text.js';
+import type { FileModel } from './model.js';
+import { lazyReferrers, newKeyCache, pairByContent, type PairingState } from './pair-by-content.js';
+import { ownerByHash, sameBlockText, type SameTextContext } from './same-text.js';
 
 export interface FunctionPair {
   readonly f0: FunctionBlock;
@@ -31,23 +32,14 @@ export interface Correlation {
   readonly newAliases: AliasBlock[];
   /** f1 symbol → the f0 symbol it stands for. */
   readonly map10: Map<string, string>;
+  /** For the same-text fast path against the final pairing (same-text.ts). */
+  readonly sameText: SameTextContext;
 }
 
-interface State {
-  readonly m0: FileModel;
-  readonly m1: FileModel;
-  readonly map10: Map<string, string>;
+interface State extends PairingState {
   readonly funcs: Map<FunctionBlock, FunctionBlock>;
   readonly vars: Map<VariableBlock, VariableBlock>;
-  readonly paired0: Set<object>;
 }
-
-/** How f1 names are written when compared with f0: paired → the f0 name, new → marked. */
-export function keyFor1(m1: FileModel, map10: ReadonlyMap<string, string>): KeyFn {
-  return (sym) => map10.get(sym) ?? (m1.owner.has(sym) ? `\u0002${sym}` : sym);
-}
-
-const identity: KeyFn = (s) => s;
 
 function pairFunctions(st: State, f0: FunctionBlock, f1: FunctionBlock): void {
   st.funcs.set(f1, f0);
@@ -63,65 +55,6 @@ function pairVariables(st: State, v0: VariableBlock, v1: VariableBlock): void {
   st.vars.set(v1, v0);
   st.paired0.add(v0);
   st.map10.set(v1.name, v0.name);
-}
-
-/** Human names of the functions that reference each symbol: a tie-breaker for statics. */
-function referrers(m: FileModel): Map<string, string> {
-  const refs = new Map<string, Set<string>>();
-  for (const f of m.functions) {
-    for (const s of statementsOf(m, f)) {
-      const text = s.kind === 'instruction' ? s.operandText : s.kind === 'directive' ? s.argText : '';
-      for (const sym of symbolsIn(text)) {
-        const set = refs.get(sym) ?? new Set<string>();
-        set.add(f.humanName);
-        refs.set(sym, set);
-      }
-    }
-  }
-  return new Map([...refs].map(([k, v]) => [k, [...v].sort().join(',')]));
-}
-
-/** Who refers to what, in each file: computed only if a tie must be broken (a full scan of both files). */
-interface Referrers {
-  readonly r0: () => Map<string, string>;
-  readonly r1: () => Map<string, string>;
-}
-
-function lazyReferrers(m0: FileModel, m1: FileModel): Referrers {
-  let r0: Map<string, string> | undefined;
-  let r1: Map<string, string> | undefined;
-  return { r0: () => (r0 ??= referrers(m0)), r1: () => (r1 ??= referrers(m1)) };
-}
-
-/** One pass pairing unpaired gcc-named blocks whose content is equal; returns whether it paired any. */
-function pairByContent<B extends FunctionBlock | VariableBlock>(
-  st: State,
-  list0: readonly B[],
-  list1: readonly B[],
-  isPaired1: (b: B) => boolean,
-  pair: (b0: B, b1: B) => void,
-  refs: Referrers,
-): boolean {
-  const key1 = keyFor1(st.m1, st.map10);
-  const index = new Map<string, B[]>();
-  for (const b1 of list1) {
-    if (isPaired1(b1) || !isAutoName(b1.name)) continue;
-    const k = b1.humanName + '\n' + canonicalForm(st.m1, b1, key1).join('\n');
-    index.set(k, [...(index.get(k) ?? []), b1]);
-  }
-  let progress = false;
-  for (const b0 of list0) {
-    if (st.paired0.has(b0) || !isAutoName(b0.name)) continue;
-    const k = b0.humanName + '\n' + canonicalForm(st.m0, b0, identity).join('\n');
-    const cands = index.get(k);
-    if (!cands || cands.length === 0) continue;
-    // Several equal candidates (e.g. two `static int n = 0;`): prefer the one used by the same functions.
-    const pick = cands.length === 1 ? 0 : cands.findIndex((c) => refs.r1().get(c.name) === refs.r0().get(b0.name));
-    const [chosen] = cands.splice(pick < 0 ? 0 : pick, 1);
-    pair(b0, chosen);
-    progress = true;
-  }
-  return progress;
 }
 
 function pairByName(st: State): void {
@@ -151,7 +84,17 @@ function pairAliases(m0: FileModel, m1: FileModel, map10: Map<string, string>): 
 }
 
 export function correlate(m0: FileModel, m1: FileModel): Correlation {
-  const st: State = { m0, m1, map10: new Map(), funcs: new Map(), vars: new Map(), paired0: new Set() };
+  const st: State = {
+    m0,
+    m1,
+    map10: new Map(),
+    funcs: new Map(),
+    vars: new Map(),
+    paired0: new Set(),
+    owners: ownerByHash(m1),
+    cache: newKeyCache(),
+    unmarked0: !m0.text.includes('\u0002'),
+  };
   pairByName(st);
   const aliasPairs = pairAliases(m0, m1, st.map10);
   const refs = lazyReferrers(m0, m1);
@@ -164,10 +107,11 @@ export function correlate(m0: FileModel, m1: FileModel): Correlation {
   const key1 = keyFor1(m1, st.map10);
   const functionPairs: FunctionPair[] = [];
   const byF0 = new Map([...st.funcs].map(([f1, f0]) => [f0, f1]));
+  const same: SameTextContext = { m0, m1, owners: st.owners, map10: st.map10 };
   for (const f0 of m0.functions) {
     const f1 = byF0.get(f0);
     if (!f1) continue;
-    const changed = !sameFunctionText(m0, f0, m1, f1, st.map10) && !sameCodeModuloLines(canonicalForm(m0, f0, identity), canonicalForm(m1, f1, key1));
+    const changed = !sameBlockText(same, f0, f1) && !sameCodeModuloLines(canonicalForm(m0, f0, identityKey), canonicalForm(m1, f1, key1));
     functionPairs.push({ f0, f1, changed, replaceEntry: true });
   }
   return {
@@ -178,6 +122,7 @@ export function correlate(m0: FileModel, m1: FileModel): Correlation {
     aliasPairs,
     newAliases: m1.aliases.filter((a) => !aliasPairs.has(a)),
     map10: st.map10,
+    sameText: same,
   };
 }
 
@@ -191,4 +136,3 @@ function pairLeftoverClones(st: State): void {
   }
 }
 
-export { identity as identityKey };

@@ -125,7 +125,7 @@ function weave(original: string, ins: Insertions, tail: string[]): string {
 
 export function generateMergedAssembly(original: string, patched: string, opts: GensrcOptions): GensrcResult {
   const m0 = buildModel(original, opts.originalName);
-  const m1 = buildModel(patched, opts.patchedName);
+  const m1 = buildModel(patched, opts.patchedName, m0);
   const corr = correlate(m0, m1);
   checkSafety(m0, m1, corr);
   const report = makeReport(corr);

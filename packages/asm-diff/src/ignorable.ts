@@ -4,7 +4,8 @@ import type { Statement } from 'gnu-as-parser';
 const DEBUG_LABEL = /^\.L(VL|VU|BB|BE|BI|BOE|FB|FE|FSB|CFI|text|etext|COLD|HOT|LST|LLST|LLRL|ASF|debug_|line|frame|SFDE|EFDE|ECIE|SCIE)\d*/;
 
 export function isDebugLabel(name: string): boolean {
-  return DEBUG_LABEL.test(name);
+  // Debug labels all start with `.L`: other names are settled without the regular expression.
+  return name.charCodeAt(0) === 46 && name.charCodeAt(1) === 76 && DEBUG_LABEL.test(name);
 }
 
 /** True for what change detection skips and copies drop. */

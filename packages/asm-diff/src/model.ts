@@ -25,8 +25,9 @@ export interface FileModel {
   readonly owner: ReadonlyMap<string, DefiningBlock>;
 }
 
-export function buildModel(text: string, name: string): FileModel {
-  const file = parseAssembly(text, name, { skipDebugSections: true });
+/** `like`: the model of a file sharing most of the text (the original, for the patched file), whose parse can be reused. */
+export function buildModel(text: string, name: string, like?: FileModel): FileModel {
+  const file = parseAssembly(text, name, { skipDebugSections: true, like: like?.file });
   const blocks = cutBlocks(file);
   const owner = new Map<string, DefiningBlock>();
   const functions: FunctionBlock[] = [];

@@ -4,7 +4,7 @@
  */
 import { generateMergedAssembly } from './generate.js';
 
-function file(strings: string[]): string {
+function file(strings: string[], fBody: string[] = []): string {
   return [
     '\t.section\t.rodata.str1.1,"aMS",@progbits,1',
     ...strings.flatMap((s, i) => [`.LC${i}:`, `\t.string\t"${s}"`]),
@@ -12,6 +12,7 @@ function file(strings: string[]): string {
     '\t.globl\tf',
     '\t.type\tf, @function',
     'f:',
+    ...fBody,
     '\tleaq\t.LC0(%rip), %rdi',
     '\tjmp\tputs@PLT',
     '\t.size\tf, .-f',
@@ -39,5 +40,18 @@ describe('same function text, different meaning', () => {
   it('a textually different function with the same meaning (renumbered string) is unchanged', () => {
     const r = generateMergedAssembly(file(['old', 'kept']), file(['old', 'kept']).replace(/\.LC1/g, '.LC7'), opts);
     expect(r.kind).toBe('unchanged');
+  });
+
+  it('a symbol whose hash is also that of one of the function\'s own labels is still checked', () => {
+    // The scan looks symbols up by hash (h = h * 31 + c): `.LBO` and `.LC0` share theirs
+    // ('B' * 31 + 'O' === 'C' * 31 + '0'). f defines `.LBO`, so the hash is f's and also the
+    // new string's: f must still be found changed, as `.LC0` now names another string.
+    expect('B'.charCodeAt(0) * 31 + 'O'.charCodeAt(0)).toBe('C'.charCodeAt(0) * 31 + '0'.charCodeAt(0));
+    const own = ['.LBO:', '\ttestl\t%edi, %edi', '\tjne\t.LBO'];
+    const r = generateMergedAssembly(file(['old', 'kept'], own), file(['new', 'old', 'kept'], own), opts);
+    expect(r.report.changed).toEqual(['f']);
+    expect(r.report.unchanged).toEqual(['g']);
+    const same = generateMergedAssembly(file(['old', 'kept'], own), file(['old', 'kept'], own), opts);
+    expect(same.kind).toBe('unchanged');
   });
 });

@@ -5,7 +5,7 @@
 import type { AsmFile, DirectiveStatement, LabelStatement, Statement } from './types.js';
 
 /** Statement access by index (an `AsmFile`): statements are made on access, not stored. */
-type Statements = Pick<AsmFile, 'text' | 'statementCount' | 'statementAt' | 'statementRange' | 'kindAt' | 'offsetAt'>;
+type Statements = Pick<AsmFile, 'text' | 'statementCount' | 'statementAt' | 'statementRange' | 'kindAt' | 'offsetAt' | 'restSpanAt'>;
 import { humanName } from './symbols.js';
 
 interface Span {
@@ -137,8 +137,10 @@ function functionAt(all: Statements, first: number, start: number, name: string)
 function variableEnd(all: Statements, start: number, name: string): number {
   let end = start;
   for (let i = start + 1; i < all.statementCount; i++) {
-    const s = all.statementAt(i);
-    if (s.kind === 'directive' && (DATA_DIRECTIVES.has(s.name) || (s.name === '.size' && firstArg(s) === name))) end = i;
+    if (all.kindAt(i) !== 'directive') break;
+    // The directive's name from the text, without making the statement (data lines are many).
+    const word = all.text.slice(all.offsetAt(i), all.restSpanAt(i)[0]);
+    if (DATA_DIRECTIVES.has(word) || (word === '.size' && firstArg(all.statementAt(i)) === name)) end = i;
     else break;
   }
   return end;
@@ -178,8 +180,8 @@ export function cutBlocks(file: AsmFile): Block[] {
 
 function blockAt(all: Statements, first: number, i: number, s: Statement): Block | undefined {
   if (s.kind === 'label') {
-    const prelude = all.statementRange(first, i - 1);
-    if (s.section.exec && prelude.some((p) => typedAsFunction(p, s.name) !== undefined)) return functionAt(all, first, i, s.name);
+    // Only a label in code can start a function: the prelude is looked at only then.
+    if (s.section.exec && all.statementRange(first, i - 1).some((p) => typedAsFunction(p, s.name) !== undefined)) return functionAt(all, first, i, s.name);
     if (!s.section.exec && !isMetaSection(s.section.name)) {
       const last = variableEnd(all, i, s.name);
       return { kind: 'variable', first, last, name: s.name, humanName: humanName(s.name), labels: labelsIn(all, first, last) };

@@ -1,13 +1,15 @@
 /** parseAssembly / printAssembly: GNU as text ⇄ statements, with the exact round trip. */
 import type { AsmFile, Section } from './types.js';
-import { PIECE_COMMENT, PIECE_LABEL, scanLine, splitArgs, syntaxError } from './split-line.js';
+import { PIECE_COMMENT, PIECE_LABEL, scanLine, splitArgs, syntaxError, tabbedBodyEnd } from './split-line.js';
 import { ParsedFile, StatementTable } from './statement-table.js';
+import { countLines, sharedLines, type SharedLines } from './shared-lines.js';
 import {
   initialState,
   popSection,
   previousSection,
   pushSection,
   resolveSection,
+  sameSectionState,
   subsection,
   switchTo,
   type KnownSections,
@@ -122,6 +124,13 @@ export interface ParseOptions {
    * for syntax; the lines that switch sections are still parsed.
    */
   readonly skipDebugSections?: boolean;
+  /**
+   * A parse (with the same `skipDebugSections`) of a text that shares most lines with this
+   * one, e.g. the original of a patched compiler output: the statements of the lines the two
+   * share at their beginning and end are taken from it, not parsed again. The result is the
+   * same as without it.
+   */
+  readonly like?: AsmFile;
 }
 
 /**
@@ -136,48 +145,136 @@ function nextSwitchLine(text: string, from: number): number {
   return m === null ? text.length : text.lastIndexOf('\n', m.index) + 1;
 }
 
-function countLines(text: string, from: number, to: number): number {
-  let n = 0;
-  for (let i = text.indexOf('\n', from); i >= 0 && i < to; i = text.indexOf('\n', i + 1)) n++;
-  return n;
+/** The parser between two lines. */
+interface Parser {
+  readonly text: string;
+  readonly table: StatementTable;
+  readonly known: KnownSections;
+  readonly skipDebug: boolean;
+  st: SectionState;
+  /** Lines done so far. */
+  lineNo: number;
+  /** The current line's pieces, as (kind, start, end) triples; reused for every line. */
+  readonly pieces: number[];
+  readonly at: Where;
 }
 
-export function parseAssembly(text: string, fileName: string, opts: ParseOptions = {}): AsmFile {
-  const table = new StatementTable();
-  const known: KnownSections = new Map();
-  let st = initialState();
-  let lineNo = 0;
-  /** The current line's pieces, as (kind, start, end) triples; reused for every line. */
-  const pieces: number[] = [];
-  const at: Where = { fileName, line: 0, col: 0 };
-  for (let lineStart = 0; lineStart <= text.length; ) {
-    if (opts.skipDebugSections && st.current.name.startsWith('.debug')) {
+/**
+ * Parses the lines from `from` (a line start) on. Stops before the line that starts at
+ * `stopAt` and returns true; returns false at the end of the text (also when skipped
+ * debug lines pass over `stopAt`). The loop keeps the parser's fields in locals (it runs
+ * once per line of files of tens of MB).
+ */
+function parseLines(p: Parser, from: number, stopAt: number): boolean {
+  const { text, table, known, pieces, at, skipDebug } = p;
+  let st = p.st;
+  let lineNo = p.lineNo;
+  let stopped = false;
+  for (let lineStart = from; lineStart <= text.length; ) {
+    if (lineStart === stopAt) {
+      stopped = true;
+      break;
+    }
+    if (skipDebug && st.current.name.startsWith('.debug')) {
       const to = nextSwitchLine(text, lineStart);
       if (to >= text.length) break;
       lineNo += countLines(text, lineStart, to);
       lineStart = to;
+      if (lineStart === stopAt) {
+        stopped = true;
+        break;
+      }
     }
     const nl = text.indexOf('\n', lineStart);
     const lineEnd = nl < 0 ? text.length : nl;
     lineNo++;
-    scanLine(text, lineStart, lineEnd, fileName, lineNo, pieces);
-    if (pieces.length === 0) table.blank(lineStart, lineNo, st.current);
-    for (let k = 0; k < pieces.length; k += 3) {
-      const start = pieces[k + 1];
-      const end = pieces[k + 2];
-      const col = start - lineStart + 1;
-      if (pieces[k] === PIECE_LABEL) table.label(start, end, lineNo, col, st.current);
-      else if (pieces[k] === PIECE_COMMENT) table.comment(start, end, lineNo, col, st.current);
-      else {
-        at.line = lineNo;
-        at.col = col;
-        st = bodyStatement(table, text, start, end, at, st, known);
+    const bodyEnd = tabbedBodyEnd(text, lineStart, lineEnd);
+    if (bodyEnd >= 0) {
+      at.line = lineNo;
+      at.col = 2;
+      st = bodyStatement(table, text, lineStart + 1, bodyEnd, at, st, known);
+    } else {
+      const n = scanLine(text, lineStart, lineEnd, at.fileName, lineNo, pieces);
+      if (n === 0) table.blank(lineStart, lineNo, st.current);
+      for (let k = 0; k < n; k += 3) {
+        const start = pieces[k + 1];
+        const end = pieces[k + 2];
+        const col = start - lineStart + 1;
+        if (pieces[k] === PIECE_LABEL) table.label(start, end, lineNo, col, st.current);
+        else if (pieces[k] === PIECE_COMMENT) table.comment(start, end, lineNo, col, st.current);
+        else {
+          at.line = lineNo;
+          at.col = col;
+          st = bodyStatement(table, text, start, end, at, st, known);
+        }
       }
     }
     if (nl < 0) break;
     lineStart = nl + 1;
   }
-  return new ParsedFile(fileName, text, table);
+  p.st = st;
+  p.lineNo = lineNo;
+  return stopped;
+}
+
+/** The section state after rows `from..to-1` of `file`, from `st`: their section switches done again. */
+function replaySwitches(file: ParsedFile, from: number, to: number, st: SectionState, known: KnownSections): SectionState {
+  const at: Where = { fileName: file.fileName, line: 0, col: 0 };
+  for (const sw of file.table.sectionSwitches(file.text, from, to)) st = applyDirective(st, known, sw.word, sw.args, at);
+  return st;
+}
+
+/** The first row of `file` on a line after `line` (rows are in line order). */
+function firstRowAfterLine(file: ParsedFile, line: number): number {
+  let lo = 0;
+  let hi = file.table.count;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (file.table.lineOf(mid) <= line) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * Parses `p.text` taking the statements of the lines it shares with `like` from `like`:
+ * the shared beginning as it is, the shared end moved, when the parser reaches it in the
+ * same section state as `like`'s parse did (otherwise the end is parsed too).
+ */
+function parseLike(p: Parser, like: ParsedFile, shared: SharedLines): void {
+  const prefixRows = firstRowAfterLine(like, shared.prefixLines);
+  p.table.copyRows(like.table, 0, prefixRows, 0, 0);
+  p.st = replaySwitches(like, 0, prefixRows, p.st, p.known);
+  p.lineNo = shared.prefixLines;
+  if (!parseLines(p, shared.prefixEnd, shared.suffixStart1)) return;
+  const linesBefore0 = shared.prefixLines + countLines(like.text, shared.prefixEnd, shared.suffixStart0);
+  const suffixRows = firstRowAfterLine(like, linesBefore0);
+  const known0: KnownSections = new Map();
+  const st0 = replaySwitches(like, 0, suffixRows, initialState(), known0);
+  if (!sameSectionState(st0, known0, p.st, p.known)) {
+    parseLines(p, shared.suffixStart1, -1);
+    return;
+  }
+  p.table.copyRows(like.table, suffixRows, like.table.count, shared.suffixStart1 - shared.suffixStart0, p.lineNo - linesBefore0);
+}
+
+export function parseAssembly(text: string, fileName: string, opts: ParseOptions = {}): AsmFile {
+  const skipDebug = opts.skipDebugSections === true;
+  const p: Parser = {
+    text,
+    table: new StatementTable(),
+    known: new Map(),
+    skipDebug,
+    st: initialState(),
+    lineNo: 0,
+    pieces: [],
+    at: { fileName, line: 0, col: 0 },
+  };
+  const like = opts.like instanceof ParsedFile && opts.like.skippedDebug === skipDebug ? opts.like : undefined;
+  const shared = like !== undefined ? sharedLines(like.text, text) : undefined;
+  if (like !== undefined && shared !== undefined) parseLike(p, like, shared);
+  else parseLines(p, 0, -1);
+  return new ParsedFile(fileName, text, p.table, skipDebug);
 }
 
 /** Prints a parsed file back: the exact input text. */

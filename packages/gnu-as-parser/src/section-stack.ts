@@ -78,3 +78,22 @@ export function subsection(st: SectionState, n: number): SectionState {
   const c = st.current;
   return switchTo(st, makeSection(c.name, c.flags, c.type, n));
 }
+
+function sameSection(a: Section | undefined, b: Section | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  return a.name === b.name && a.flags === b.flags && a.type === b.type && a.subsection === b.subsection && a.exec === b.exec;
+}
+
+/** Equal states (by value): the same sections current, previous and on the stack, and the same sections known with the same flags. */
+export function sameSectionState(a: SectionState, knownA: KnownSections, b: SectionState, knownB: KnownSections): boolean {
+  if (!sameSection(a.current, b.current) || !sameSection(a.previous, b.previous) || a.stack.length !== b.stack.length) return false;
+  for (let i = 0; i < a.stack.length; i++) {
+    if (!sameSection(a.stack[i].current, b.stack[i].current) || !sameSection(a.stack[i].previous, b.stack[i].previous)) return false;
+  }
+  if (knownA.size !== knownB.size) return false;
+  for (const [name, f] of knownA) {
+    const g = knownB.get(name);
+    if (g === undefined || g.flags !== f.flags || g.type !== f.type) return false;
+  }
+  return true;
+}

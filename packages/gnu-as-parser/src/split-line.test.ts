@@ -1,5 +1,8 @@
 import { TscareError } from '@tscare/errors';
-import { splitArgs, splitLine } from './split-line.js';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { splitArgs, splitLine, tabbedBodyEnd } from './split-line.js';
+import { compileToAsm } from './test-support/gcc.js';
 
 describe('splitLine', () => {
   it('splits a label from the instruction on the same line', () => {
@@ -59,5 +62,38 @@ describe('splitLine labels', () => {
 
   it('looks for labels after each ; and trims a final CR', () => {
     expect(kinds('nop; b: ret # x: y\r')).toEqual(['body@0:nop', 'label@5:b', 'body@8:ret', 'comment@12:# x: y']);
+  });
+});
+
+describe('tabbedBodyEnd (the fast path for `\tword rest` lines)', () => {
+  /** Where the fast path ends the body, or what splitLine finds, side by side. */
+  function agrees(line: string): void {
+    const e = tabbedBodyEnd(line, 0, line.length);
+    if (e < 0) return;
+    expect(splitLine(line, 'a.s', 1)).toEqual([{ kind: 'body', offset: 1, text: line.slice(1, e) }]);
+  }
+
+  it('takes the plain instruction and directive lines gcc writes', () => {
+    for (const line of ['\tmovq\t%rdi, 16(%rsp)', '\t.cfi_def_cfa_offset 16', '\tret', '\t.p2align 4', '\tleaq\t.LC0(%rip), %rdi  \r']) {
+      expect(tabbedBodyEnd(line, 0, line.length)).toBeGreaterThan(1);
+      agrees(line);
+    }
+  });
+
+  it('leaves labels, strings, separators, comments and odd lines to scanLine', () => {
+    const others = ['\tfoo:', '\tfoo :\tnop', '\t.string "a;b"', '\tnop; nop', '\tnop # x', '\t\tnop', 'foo:', '\t', '\t1:', '\t{vex} vpdpbusd %ymm1, %ymm2, %ymm3', '\tmovl\t$1, %eax\u00a0', ' nop', '\t%rax'];
+    for (const line of others) expect(tabbedBodyEnd(line, 0, line.length)).toBe(-1);
+  });
+
+  it('agrees with splitLine on every line of real gcc output', () => {
+    const src = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'c', 'mixed.c');
+    const lines = compileToAsm(src, ['-O2', '-g']).split('\n');
+    let fast = 0;
+    for (const line of lines) {
+      agrees(line);
+      if (tabbedBodyEnd(line, 0, line.length) >= 0) fast++;
+    }
+    // Most lines take the fast path (a test that it is used at all, not a tuning target).
+    expect(fast).toBeGreaterThan(lines.length / 2);
   });
 });

@@ -62,8 +62,11 @@ function labelNameEnd(s: string, p: number, end: number): number {
   return q;
 }
 
-/** The segment `start..end` of `s` between separators: leading `label:` prefixes, then a body. */
-function scanSegment(s: string, start: number, end: number, out: number[]): void {
+/**
+ * The segment `start..end` of `s` between separators: leading `label:` prefixes, then a body.
+ * Writes triples to `out` from index `n`; returns the index after the last one written.
+ */
+function scanSegment(s: string, start: number, end: number, out: number[], n: number): number {
   let p = start;
   for (;;) {
     while (p < end && isWhite(s.charCodeAt(p))) p++;
@@ -73,22 +76,33 @@ function scanSegment(s: string, start: number, end: number, out: number[]): void
     while (q < end && isWhite(s.charCodeAt(q))) q++;
     // `name:` but not `name::` (and not `%fs:x`, which has no name before the colon).
     if (q >= end || s.charCodeAt(q) !== 58 || (q + 1 < end && s.charCodeAt(q + 1) === 58)) break;
-    out.push(PIECE_LABEL, p, nameEnd);
+    out[n] = PIECE_LABEL;
+    out[n + 1] = p;
+    out[n + 2] = nameEnd;
+    n += 3;
     p = q + 1;
   }
   let e = end;
   while (e > p && isWhite(s.charCodeAt(e - 1))) e--;
-  if (e > p) out.push(PIECE_BODY, p, e);
+  if (e > p) {
+    out[n] = PIECE_BODY;
+    out[n + 1] = p;
+    out[n + 2] = e;
+    n += 3;
+  }
+  return n;
 }
 
 /**
  * Splits the line `lineStart..lineEnd` of `s` (without its newline; a final `\r` is not part
  * of it) into pieces, written to `out` as triples (kind, start, end) of offsets in `s`: no
- * strings are made, as this runs over every line of files of tens of MB.
+ * strings are made, as this runs over every line of files of tens of MB. Returns how many
+ * numbers it wrote (3 per piece); `out` is reused from line to line, so entries past that
+ * count are stale.
  */
-export function scanLine(s: string, lineStart: number, lineEnd: number, fileName: string, lineNo: number, out: number[]): void {
-  out.length = 0;
+export function scanLine(s: string, lineStart: number, lineEnd: number, fileName: string, lineNo: number, out: number[]): number {
   const end = lineEnd > lineStart && s.charCodeAt(lineEnd - 1) === 13 ? lineEnd - 1 : lineEnd;
+  let n = 0;
   let segStart = lineStart;
   let i = lineStart;
   while (i < end) {
@@ -98,25 +112,54 @@ export function scanLine(s: string, lineStart: number, lineEnd: number, fileName
       if (e < 0 || e > end) throw syntaxError(fileName, lineNo, i - lineStart + 1, 'unterminated string literal');
       i = e;
     } else if (c === 59 /* ; */ || c === 35 /* # */) {
-      scanSegment(s, segStart, i, out);
+      n = scanSegment(s, segStart, i, out, n);
       if (c === 35) {
-        out.push(PIECE_COMMENT, i, end);
-        return;
+        out[n] = PIECE_COMMENT;
+        out[n + 1] = i;
+        out[n + 2] = end;
+        return n + 3;
       }
       segStart = ++i;
     } else {
       i++;
     }
   }
-  scanSegment(s, segStart, end, out);
+  return scanSegment(s, segStart, end, out, n);
+}
+
+/**
+ * The common line `\tword rest` (how gcc writes directives and instructions) without a
+ * label, string, `;` or comment: where its body, which starts at `lineStart + 1`, ends once
+ * trimmed; -1 for any other line (then `scanLine` splits it). The body is the piece
+ * `scanLine` would find, found in one pass over the line.
+ */
+export function tabbedBodyEnd(s: string, lineStart: number, lineEnd: number): number {
+  const p = lineStart + 1;
+  if (p >= lineEnd || s.charCodeAt(lineStart) !== 9) return -1;
+  const first = s.charCodeAt(p);
+  if (!((first >= 97 && first <= 122) || (first >= 65 && first <= 90) || first === 95 || first === 46)) return -1;
+  let i = p + 1;
+  while (i < lineEnd && isLabelChar(s.charCodeAt(i))) i++;
+  // `word:` or `word :` is a label.
+  let q = i;
+  while (q < lineEnd && isWhite(s.charCodeAt(q))) q++;
+  if (q < lineEnd && s.charCodeAt(q) === 58) return -1;
+  let e = i;
+  for (; i < lineEnd; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 34 || c === 59 || c === 35) return -1;
+    if (c > 127) return -1;
+    if (c !== 32 && (c < 9 || c > 13)) e = i + 1;
+  }
+  return e;
 }
 
 /** Splits one physical line into its pieces (labels, bodies, comment), with their text. */
 export function splitLine(raw: string, fileName: string, lineNo: number): Piece[] {
   const triples: number[] = [];
-  scanLine(raw, 0, raw.length, fileName, lineNo, triples);
+  const n = scanLine(raw, 0, raw.length, fileName, lineNo, triples);
   const pieces: Piece[] = [];
-  for (let k = 0; k < triples.length; k += 3) {
+  for (let k = 0; k < n; k += 3) {
     pieces.push({ kind: PIECE_KINDS[triples[k]], offset: triples[k + 1], text: raw.slice(triples[k + 1], triples[k + 2]) });
   }
   return pieces;

@@ -15,6 +15,11 @@ const KIND_INSTRUCTION = 4;
 
 const KIND_NAMES: readonly Statement['kind'][] = ['blank', 'label', 'comment', 'directive', 'instruction'];
 
+/** Rows per chunk: the table grows by whole chunks, so rows are never copied. */
+const CHUNK_BITS = 15;
+const CHUNK_ROWS = 1 << CHUNK_BITS;
+const CHUNK_MASK = CHUNK_ROWS - 1;
+
 /** Columns of the table, in row order. */
 const COLUMNS = 7;
 const C_KIND = 0;
@@ -26,8 +31,11 @@ const C_GAP = 5;
 const C_SECTION = 6;
 
 export class StatementTable {
-  #rows = new Int32Array(COLUMNS * 1024);
+  readonly #chunks: Int32Array[] = [];
   #count = 0;
+  /** The section of the last row and its index: consecutive statements nearly always share it. */
+  #lastSection: Section | undefined;
+  #lastSectionIndex = -1;
   readonly #sections: Section[] = [];
   readonly #sectionIndex = new Map<Section, number>();
   /** Arguments already split at parse time (section directives), by statement index. */
@@ -38,19 +46,11 @@ export class StatementTable {
   }
 
   #push(kind: number, start: number, end: number, line: number, col: number, gap: number, section: Section): void {
-    if ((this.#count + 1) * COLUMNS > this.#rows.length) {
-      const bigger = new Int32Array(this.#rows.length * 2);
-      bigger.set(this.#rows);
-      this.#rows = bigger;
-    }
-    let sec = this.#sectionIndex.get(section);
-    if (sec === undefined) {
-      sec = this.#sections.length;
-      this.#sections.push(section);
-      this.#sectionIndex.set(section, sec);
-    }
-    const r = this.#count * COLUMNS;
-    const rows = this.#rows;
+    const i = this.#count;
+    if ((i & CHUNK_MASK) === 0) this.#chunks.push(new Int32Array(COLUMNS * CHUNK_ROWS));
+    const sec = section === this.#lastSection ? this.#lastSectionIndex : this.#indexOfSection(section);
+    const rows = this.#chunks[i >>> CHUNK_BITS];
+    const r = (i & CHUNK_MASK) * COLUMNS;
     rows[r + C_KIND] = kind;
     rows[r + C_START] = start;
     rows[r + C_END] = end;
@@ -59,6 +59,18 @@ export class StatementTable {
     rows[r + C_GAP] = gap;
     rows[r + C_SECTION] = sec;
     this.#count++;
+  }
+
+  #indexOfSection(section: Section): number {
+    let sec = this.#sectionIndex.get(section);
+    if (sec === undefined) {
+      sec = this.#sections.length;
+      this.#sections.push(section);
+      this.#sectionIndex.set(section, sec);
+    }
+    this.#lastSection = section;
+    this.#lastSectionIndex = sec;
+    return sec;
   }
 
   /** `start`: where the blank line starts in the text. */
@@ -79,22 +91,72 @@ export class StatementTable {
     this.#push(KIND_INSTRUCTION, start, end, line, col, gap, section);
   }
 
+  #cell(i: number, column: number): number {
+    return this.#chunks[i >>> CHUNK_BITS][(i & CHUNK_MASK) * COLUMNS + column];
+  }
+
+  /**
+   * Appends rows `first..end-1` of `from` (another file's table), moved by `offsetDelta` in
+   * the text and `lineDelta` in line numbers: the statements of lines the two texts share.
+   */
+  copyRows(from: StatementTable, first: number, end: number, offsetDelta: number, lineDelta: number): void {
+    const sections = from.#sections.map((sec) => this.#indexOfSection(sec));
+    for (const [i, args] of from.#args) if (i >= first && i < end) this.#args.set(this.#count + i - first, args);
+    for (let i = first; i < end; i++) {
+      const src = from.#chunks[i >>> CHUNK_BITS];
+      const r = (i & CHUNK_MASK) * COLUMNS;
+      const j = this.#count;
+      if ((j & CHUNK_MASK) === 0) this.#chunks.push(new Int32Array(COLUMNS * CHUNK_ROWS));
+      const dst = this.#chunks[j >>> CHUNK_BITS];
+      const w = (j & CHUNK_MASK) * COLUMNS;
+      const kind = src[r + C_KIND];
+      dst[w + C_KIND] = kind;
+      dst[w + C_START] = src[r + C_START] + offsetDelta;
+      dst[w + C_END] = src[r + C_END] + offsetDelta;
+      dst[w + C_LINE] = src[r + C_LINE] + lineDelta;
+      dst[w + C_COL] = src[r + C_COL];
+      // Only directives and instructions have a word end (an offset); the others keep 0.
+      dst[w + C_GAP] = kind === KIND_DIRECTIVE || kind === KIND_INSTRUCTION ? src[r + C_GAP] + offsetDelta : 0;
+      dst[w + C_SECTION] = sections[src[r + C_SECTION]];
+      this.#count = j + 1;
+    }
+  }
+
+  /** The section switches among rows `from..to-1` (their arguments were split at parse time), in order. */
+  *sectionSwitches(src: string, from: number, to: number): Generator<{ word: string; args: readonly string[] }> {
+    // The map's insertion order is row order.
+    for (const [i, args] of this.#args) {
+      if (i >= to) return;
+      if (i < from) continue;
+      const rows = this.#chunks[i >>> CHUNK_BITS];
+      const r = (i & CHUNK_MASK) * COLUMNS;
+      yield { word: src.slice(rows[r + C_START], rows[r + C_GAP]), args };
+    }
+  }
+
   lineOf(i: number): number {
-    return this.#rows[i * COLUMNS + C_LINE];
+    return this.#cell(i, C_LINE);
+  }
+
+  /** `[word end, end)` of a directive or instruction row; `[end, end)` for the others. */
+  restOf(i: number): readonly [number, number] {
+    const kind = this.#cell(i, C_KIND);
+    const end = this.#cell(i, C_END);
+    return kind === KIND_DIRECTIVE || kind === KIND_INSTRUCTION ? [Math.min(this.#cell(i, C_GAP), end), end] : [end, end];
   }
 
   offsetOf(i: number): number {
-    return this.#rows[i * COLUMNS + C_START];
+    return this.#cell(i, C_START);
   }
 
   kindOf(i: number): Statement['kind'] {
-    return KIND_NAMES[this.#rows[i * COLUMNS + C_KIND]];
+    return KIND_NAMES[this.#cell(i, C_KIND)];
   }
 
   /** A new statement object for row `i` of `src`. */
   at(src: string, i: number): Statement {
-    const rows = this.#rows;
-    const r = i * COLUMNS;
+    const rows = this.#chunks[i >>> CHUNK_BITS];
+    const r = (i & CHUNK_MASK) * COLUMNS;
     const section = this.#sections[rows[r + C_SECTION]];
     const start = rows[r + C_START];
     const end = rows[r + C_END];
@@ -122,7 +184,10 @@ export class ParsedFile implements AsmFile {
   constructor(
     readonly fileName: string,
     readonly text: string,
-    private readonly table: StatementTable,
+    /** The rows; for the parser only (not part of `AsmFile`). */
+    readonly table: StatementTable,
+    /** Whether the parse skipped the lines of debug sections. */
+    readonly skippedDebug: boolean,
   ) {}
 
   get statementCount(): number {
@@ -137,6 +202,11 @@ export class ParsedFile implements AsmFile {
   kindAt(i: number): Statement['kind'] {
     this.#check(i);
     return this.table.kindOf(i);
+  }
+
+  restSpanAt(i: number): readonly [number, number] {
+    this.#check(i);
+    return this.table.restOf(i);
   }
 
   offsetAt(i: number): number {

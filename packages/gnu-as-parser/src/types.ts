@@ -86,6 +86,11 @@ export interface AsmFile {
   kindAt(i: number): Statement['kind'];
   /** Where statement `i` starts in `text` (a blank statement: where its line starts). */
   offsetAt(i: number): number;
+  /**
+   * Where the operands (instruction) or arguments (directive) of statement `i` lie in `text`:
+   * `[start, end)`, untrimmed; an empty span for other kinds. For scans that make no strings.
+   */
+  restSpanAt(i: number): readonly [number, number];
   /** Statements `first..last` (inclusive), made on each call. */
   statementRange(first: number, last: number): Statement[];
   /** Every statement of the file in order (a line holds one or more); made on first use and kept. */
