@@ -2,4 +2,5 @@
 /** tscare-c++: the C++ compiler wrapper (real compiler: TSCARE_REAL_CXX, default g++). */
 import { main } from './main.js';
 
-await main('c++', 'tscare-c++');
+// Not a top-level await: see cli.ts.
+void main('c++', 'tscare-c++');

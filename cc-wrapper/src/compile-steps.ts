@@ -4,7 +4,7 @@
  * patched stage every unit's assembly goes through the differ first.
  */
 import { copyFileSync, existsSync } from 'node:fs';
-import type { Stage } from './env.js';
+import type { RealCompiler, Stage } from './env.js';
 import type { CallPlan, CompileUnit, InputToken } from './classify.js';
 import { asmFileName, linkUnitBase, reportFileName } from './asm-names.js';
 import { assembleArgv, compileToAsmArgv, linkArgv, linkSourceToAsmArgv } from './command-lines.js';
@@ -13,7 +13,7 @@ import { writeAtomically } from './temp-files.js';
 
 export interface BuildContext {
   stage: Stage;
-  compiler: string;
+  compiler: RealCompiler;
   /** Notes worth a line in the call log (e.g. "no original assembly"). */
   notes: string[];
   /** Tells the user something went unexpectedly (the CLI prints it on stderr). */

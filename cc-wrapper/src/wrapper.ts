@@ -19,7 +19,9 @@ export interface CallSite {
 /*
  * Start-up time is most of the wrapper's cost on small files, so each call loads only
  * what it needs: a call without a stage never loads the argv table or the build steps
- * (and only the patched stage loads the differ, see compile-steps.ts).
+ * (and only the patched stage loads the differ, see compile-steps.ts). In the one-file
+ * bundle bin/ runs (scripts/bundle.mjs) these imports stay lazy: a module's body runs
+ * when it is first imported.
  */
 export async function runWrapper(argv: readonly string[], env: WrapperEnv, site: CallSite): Promise<number> {
   if (env.stage.kind === 'pass-through') return passThrough(argv, env, env.stage.reason);

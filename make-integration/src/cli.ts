@@ -3,7 +3,7 @@
  * tscare-patch-make: LibcarePlus's libcare-patch-make for tscare. Exit codes: 0 done
  * (also "no changes"), 1 failure, 64 usage, 78 bad tscare.toml, 130/143 interrupted (sources restored).
  */
-import { formatError, isTscareError } from '@tscare/errors';
+import { formatError, isTscareError, restoreParkedEnvironment } from '@tscare/errors';
 import { constants } from 'node:os';
 import { USAGE, parseCommandLine, resolveOptions } from './args.js';
 import { findConfig } from './config.js';
@@ -40,6 +40,8 @@ function printResult(result: PatchMakeResult, quiet: boolean): number {
 }
 
 async function main(): Promise<number> {
+  // make, the user's build and its scripts get the user's NODE_EXTRA_CA_CERTS back (see bin/).
+  restoreParkedEnvironment();
   const controller = new AbortController();
   let signalled: NodeJS.Signals | undefined;
   const onSignal = (sig: NodeJS.Signals) => {

@@ -209,3 +209,21 @@ describe('two binaries', () => {
     expect(r.stderr).toContain(`error PATCHMAKE_DUPLICATE_BUILDID: ${join(dir, 'lpmake/bin/foo')} and ${join(dir, 'lpmake/bin/bar')} both have build id ${'ab'.repeat(20)}`);
   });
 });
+
+test("through bin/'s shim, make recipes and the compiler see the user's NODE_EXTRA_CA_CERTS, not the parked copy", () => {
+  // Each recipe that links foo notes the environment it got (both stages link foo).
+  const makefile = readFileSync(join(dir, 'Makefile'), 'utf8').replace(
+    '\t$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^',
+    // A function, not a string: '$$' in a replacement string would become '$'.
+    (line) => `\techo "ca=$$NODE_EXTRA_CA_CERTS parked=$$TSCARE_SAVED_NODE_EXTRA_CA_CERTS" >> $(CURDIR)/recipe-env.txt\n${line}`,
+  );
+  writeFileSync(join(dir, 'Makefile'), makefile);
+  const env = { ...process.env, NODE_EXTRA_CA_CERTS: '/etc/ssl/certs/ca-certificates.crt' };
+  for (const k of ['TSCARE_STAGE', 'KPATCH_STAGE', 'TSCARE_LOG', 'MAKEFLAGS', 'MAKELEVEL', 'TSCARE_SAVED_NODE_EXTRA_CA_CERTS']) delete env[k];
+  const r = spawnSync(join(ROOT, 'bin/tscare-patch-make'), ['--clean', '-i', '0001', 'foo.patch'], { cwd: dir, env, encoding: 'utf8' });
+  expect(r.stderr).not.toContain('error');
+  expect(r.status).toBe(0);
+  const lines = readFileSync(join(dir, 'recipe-env.txt'), 'utf8').trim().split('\n');
+  expect(lines.length).toBeGreaterThanOrEqual(2);
+  for (const line of lines) expect(line).toBe('ca=/etc/ssl/certs/ca-certificates.crt parked=');
+});

@@ -5,7 +5,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { formatError, isTscareError } from '@tscare/errors';
+import { formatError, isTscareError, restoreParkedEnvironment } from '@tscare/errors';
 import { RPM_USAGE, parseRpmCommandLine, type RpmOptions } from './rpm-args.js';
 import { findConfig } from './config.js';
 import { readPatchMakeEnv } from './env.js';
@@ -40,6 +40,8 @@ async function run(o: RpmOptions): Promise<void> {
 }
 
 async function main(): Promise<number> {
+  // rpmbuild and the spec's scripts get the user's NODE_EXTRA_CA_CERTS back (see bin/).
+  restoreParkedEnvironment();
   try {
     const command = parseRpmCommandLine(process.argv.slice(2));
     if (command.kind === 'help') {

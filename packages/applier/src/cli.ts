@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /** tscare-ctl: the only place that prints and chooses exit codes (0, or 255 as libcare-ctl). */
-import { formatError, isTscareError } from '@tscare/errors';
+import { formatError, isTscareError, restoreParkedEnvironment } from '@tscare/errors';
 import { parseArgs, USAGE, wantsJson, type Command } from './cli-args.js';
 import { execPatched } from './exec-program.js';
 import { formatInfo, listApplied } from './info.js';
@@ -138,6 +138,8 @@ function textEmitter(cmd: Command): (r: ProcessReport) => void {
 }
 
 function main(argv: string[]): number {
+  // Storage hooks and the program of `exec` get the user's NODE_EXTRA_CA_CERTS back (see bin/).
+  restoreParkedEnvironment();
   const json = wantsJson(argv);
   let result: RunReport;
   let command: RunReport['command'] = 'unknown';

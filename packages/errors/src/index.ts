@@ -27,3 +27,5 @@ export function formatError(tool: string, e: unknown): string {
   const err = e as Error;
   return `${tool}: internal error: ${err?.stack ?? String(e)}`;
 }
+
+export { PARKED_CA_VARIABLE, restoreParkedEnvironment } from './parked-env.js';
