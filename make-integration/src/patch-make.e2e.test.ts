@@ -218,7 +218,7 @@ test("through bin/'s shim, make recipes and the compiler see the user's NODE_EXT
     (line) => `\techo "ca=$$NODE_EXTRA_CA_CERTS parked=$$TSCARE_SAVED_NODE_EXTRA_CA_CERTS" >> $(CURDIR)/recipe-env.txt\n${line}`,
   );
   writeFileSync(join(dir, 'Makefile'), makefile);
-  const env = { ...process.env, NODE_EXTRA_CA_CERTS: '/etc/ssl/certs/ca-certificates.crt' };
+  const env: NodeJS.ProcessEnv = { ...process.env, NODE_EXTRA_CA_CERTS: '/etc/ssl/certs/ca-certificates.crt' };
   for (const k of ['TSCARE_STAGE', 'KPATCH_STAGE', 'TSCARE_LOG', 'MAKEFLAGS', 'MAKELEVEL', 'TSCARE_SAVED_NODE_EXTRA_CA_CERTS']) delete env[k];
   const r = spawnSync(join(ROOT, 'bin/tscare-patch-make'), ['--clean', '-i', '0001', 'foo.patch'], { cwd: dir, env, encoding: 'utf8' });
   expect(r.stderr).not.toContain('error');
