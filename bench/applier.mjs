@@ -138,7 +138,7 @@ function build(dir) {
 	execFileSync('gcc', ['-O2', '-o', path.join(dir, 'merged'), path.join(dir, 'merged.s'), '-Wl,-q', '-lpthread'], { stdio: 'pipe' });
 	execFileSync('gcc', ['-O2', '-o', path.join(dir, 'floor'), path.join(dir, 'floor.c')]);
 	const kpatch = path.join(dir, 'value.kpatch');
-	execFileSync(process.execPath, [KPATCH, 'build', '-i', '0001', '-o', kpatch, path.join(dir, 'target'), path.join(dir, 'merged')], { stdio: 'pipe' });
+	execFileSync(KPATCH, ['build', '-i', '0001', '-o', kpatch, path.join(dir, 'target'), path.join(dir, 'merged')], { stdio: 'pipe' });
 	return { exe: path.join(dir, 'target'), floor: path.join(dir, 'floor'), kpatch };
 }
 

@@ -12,7 +12,7 @@ import { decodeKpatchHeader, KPATCH_HEADER_SIZE, readKpatchFile } from '@tscare/
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 export const FIXTURES = path.resolve(HERE, '../fixtures');
 export const CLI = path.resolve(HERE, '../dist/cli.js');
-/** The build side is used through its command, never imported: the applier stays apart from it. */
+/** The build side is used through its command (bin/'s sh shims), never imported: the applier stays apart from it. */
 const KPATCH_CLI = path.resolve(HERE, '../../../bin/tscare-kpatch');
 const GENSRC_CLI = path.resolve(HERE, '../../../bin/tscare-gensrc');
 
@@ -34,7 +34,7 @@ export function buildFixture(dir: string, fixture: string, original: string, pat
 /** `tscare-kpatch build`, the result renamed BUILDID.kpatch (the storage's file name). */
 function makeKpatch(dir: string, name: string, exe: string, patchedExe: string, id: string): BuiltFixture {
   const tmp = path.join(dir, `${name}-${id}.kpatch`);
-  const r = spawnSync(process.execPath, [KPATCH_CLI, 'build', '-i', id, '-o', tmp, exe, patchedExe], { encoding: 'utf8' });
+  const r = spawnSync(KPATCH_CLI, ['build', '-i', id, '-o', tmp, exe, patchedExe], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`fixture ${name}: tscare-kpatch build failed (${r.status}): ${r.stderr}`);
   const buildId = readKpatchFile(tmp).header.buildid;
   const kpatch = path.join(dir, `${buildId}.kpatch`);
@@ -54,7 +54,7 @@ export function buildFromC(dir: string, out: string, originalC: string, patchedC
   const [origS, newS, mergedS] = ['orig', 'new', 'merged'].map((k) => path.join(dir, `${out}.${k}.s`));
   asm(originalC, origS);
   asm(patchedC, newS);
-  const g = spawnSync(process.execPath, [GENSRC_CLI, '-i', origS, '-i', newS, '-o', mergedS], { encoding: 'utf8' });
+  const g = spawnSync(GENSRC_CLI, ['-i', origS, '-i', newS, '-o', mergedS], { encoding: 'utf8' });
   if (g.status !== 0) throw new Error(`${patchedC}: tscare-gensrc failed (${g.status}): ${g.stderr}`);
   const exe = path.join(dir, out);
   execFileSync('gcc', [...cflags, '-o', exe, origS, ...(opts.ldflags ?? [])]);
@@ -64,7 +64,7 @@ export function buildFromC(dir: string, out: string, originalC: string, patchedC
 
 /** Runs the tscare-kpatch command (keygen, sign, ...) and fails loudly when it fails. */
 export function runKpatch(args: string[]): string {
-  const r = spawnSync(process.execPath, [KPATCH_CLI, ...args], { encoding: 'utf8' });
+  const r = spawnSync(KPATCH_CLI, [...args], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`tscare-kpatch ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
   return r.stdout;
 }
