@@ -49,7 +49,7 @@ function unreachable(patch: ElfFile, orig: ElfFile, sym: ElfSymbol, why: string)
 }
 
 /** Rewrites a reference of the new code to the original's IFUNC `sym` (see the file comment). */
-export function fixLocalIfunc(orig: ElfFile, patch: ElfFile, rela: ElfRela, sym: ElfSymbol): void {
+export function fixLocalIfunc(orig: ElfFile, patch: ElfFile, symbols: readonly ElfSymbol[], rela: ElfRela, sym: ElfSymbol): void {
   const symtab = orig.sectionByName('.symtab');
   const twin = symtab === undefined ? undefined : orig.symbols(symtab).find((s) => s.name === sym.name && s.type === STT_GNU_IFUNC);
   if (twin === undefined) throw unreachable(patch, orig, sym, 'the original defines no such IFUNC');
@@ -62,5 +62,5 @@ export function fixLocalIfunc(orig: ElfFile, patch: ElfFile, rela: ElfRela, sym:
     throw unreachable(patch, orig, sym, `relocation type ${rela.type} cannot be sent to its PLT entry`);
   }
   if (target === undefined) throw unreachable(patch, orig, sym, 'no PLT entry of the original jumps through its GOT slot');
-  if (!pointAtOriginal(orig, patch, rela, target, type)) throw unreachable(patch, orig, sym, 'the patched link has no section symbol for the original table');
+  if (!pointAtOriginal(orig, patch, symbols, rela, target, type)) throw unreachable(patch, orig, sym, 'the patched link has no section symbol for the original table');
 }

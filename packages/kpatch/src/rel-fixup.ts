@@ -74,9 +74,9 @@ function fixOne(ctx: FixupContext, rela: ElfRela, target: SectionHeader): void {
   if (sym !== undefined && rela.sym !== 0 && sym.type !== STT_SECTION) {
     const home = sym.st_shndx !== SHN_UNDEF && sym.st_shndx < SHN_LORESERVE ? ctx.patch.sections[sym.st_shndx] : undefined;
     if (sym.type === STT_TLS) {
-      fixTlsRelocation(ctx.orig, ctx.patch, rela, sym, target);
+      fixTlsRelocation(ctx.orig, ctx.patch, ctx.symbols, rela, sym, target);
     } else if (x86 && sym.type === STT_GNU_IFUNC && sym.st_shndx !== SHN_UNDEF && (home === undefined || !home.name.startsWith('.kpatch'))) {
-      fixLocalIfunc(ctx.orig, ctx.patch, rela, sym);
+      fixLocalIfunc(ctx.orig, ctx.patch, ctx.symbols, rela, sym);
       return;
     } else if (home === undefined || !home.name.startsWith('.kpatch')) {
       if (![STT_NOTYPE, STT_FUNC, STT_OBJECT].includes(sym.type) && sym.bind !== STB_LOCAL) {

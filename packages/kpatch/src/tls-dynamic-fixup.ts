@@ -43,7 +43,7 @@ function originalPair(orig: ElfFile, sym: ElfSymbol | undefined): number | undef
 }
 
 /** Rewrites a TLSGD/TLSLD relocation to reach the original's pair; false when it has none. */
-export function fixDynamicTls(orig: ElfFile, patch: ElfFile, rela: ElfRela, sym: ElfSymbol | undefined): boolean {
+export function fixDynamicTls(orig: ElfFile, patch: ElfFile, symbols: readonly ElfSymbol[], rela: ElfRela, sym: ElfSymbol | undefined): boolean {
   const pair = originalPair(orig, rela.type === R_X86_64_TLSLD ? undefined : sym);
-  return pair !== undefined && pointAtOriginal(orig, patch, rela, pair);
+  return pair !== undefined && pointAtOriginal(orig, patch, symbols, rela, pair);
 }

@@ -73,7 +73,7 @@ function fixAarch64Page(patch: ElfFile, rela: ElfRela, target: SectionHeader): v
 }
 
 /** The TLS step of `--rel-fixup` (reference §4.2 step 2). */
-export function fixTlsRelocation(orig: ElfFile, patch: ElfFile, rela: ElfRela, sym: ElfSymbol, target: SectionHeader): void {
+export function fixTlsRelocation(orig: ElfFile, patch: ElfFile, symbols: readonly ElfSymbol[], rela: ElfRela, sym: ElfSymbol, target: SectionHeader): void {
   if (patch.header.e_machine === EM_AARCH64) {
     if (sym.bind === STB_LOCAL || rela.type === R_AARCH64_TLSIE_LD64_GOTTPREL_LO12_NC) return;
     if (rela.type === R_AARCH64_TLSIE_ADR_GOTTPREL_PAGE21) return fixAarch64Page(patch, rela, target);
@@ -83,7 +83,7 @@ export function fixTlsRelocation(orig: ElfFile, patch: ElfFile, rela: ElfRela, s
   if (rela.type === R_X86_64_GOTTPOFF) return fixGottpoff(orig, patch, rela, sym);
   if (rela.type === R_X86_64_DTPOFF32) return fixTpoff32(orig, patch, rela, sym);
   if (rela.type === R_X86_64_TLSGD || rela.type === R_X86_64_TLSLD) {
-    if (!fixDynamicTls(orig, patch, rela, sym)) throw unsupported(patch, rela, sym);
+    if (!fixDynamicTls(orig, patch, symbols, rela, sym)) throw unsupported(patch, rela, sym);
     return;
   }
   throw unsupported(patch, rela, sym);
