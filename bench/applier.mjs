@@ -3,7 +3,9 @@
  * Frozen-time benchmark of tscare-ctl (issue 4): how long a target with 1, 10, 100 and 1000
  * threads stays stopped while a patch is applied and removed, the whole command's time, and
  * the tool's peak RSS. A bare C freezer (stop every thread, write 5 bytes, resume) gives the
- * floor on this machine. Prints a markdown table and merges the key `applier` into
+ * floor on this machine. tscare-ctl runs with -v, which says where the freeze's time went
+ * (stopping the threads, the stack check, the writes, resuming them): a second table gives
+ * the medians of those phases. Prints markdown tables and merges the key `applier` into
  * bench/results.json.
  *
  * Usage: node bench/applier.mjs [--threads 1,10,100,1000] [--runs 5]   (as root)
@@ -166,7 +168,16 @@ function ctl(args, env) {
 	if (r.status !== 0) throw new Error(`tscare-ctl ${args.join(' ')} failed (${r.status}): ${r.stdout}${r.stderr}`);
 	const frozen = /frozen_time is (\d+) microsecond/.exec(r.stdout);
 	const rss = /RSS (\d+)/.exec(r.stderr);
-	return { frozenUs: Number(frozen[1]), wallMs, rssKiB: Number(rss[1]) };
+	// -v prints where the freeze's time went: stopping, stack check, writes, resuming.
+	const ph = /stopping \d+ thread\(s\) (\d+) µs, stack check (\d+) µs, writes (\d+) µs, resuming (\d+) µs/.exec(r.stdout + r.stderr);
+	const phases = ph ? ph.slice(1, 5).map(Number) : null;
+	return { frozenUs: Number(frozen[1]), wallMs, rssKiB: Number(rss[1]), phases };
+}
+
+/** The value below which 90 % of the samples fall (nearest rank). */
+function p90(xs) {
+	const s = [...xs].sort((a, b) => a - b);
+	return s[Math.ceil(0.9 * s.length) - 1];
 }
 
 function median(xs) {
@@ -191,15 +202,16 @@ function measure(built, threads, runs, dir) {
 	const pid = startTarget(built.exe, threads, out);
 	const noCa = { ...process.env };
 	delete noCa.NODE_EXTRA_CA_CERTS;
-	const rows = { patch: [], unpatch: [], wallPatch: [], wallNoCa: [], rss: [], floor: [] };
+	const rows = { patch: [], unpatch: [], wallPatch: [], wallNoCa: [], rss: [], floor: [], phases: [] };
 	try {
 		for (let i = 0; i < runs; i++) {
 			const env = i % 2 === 0 ? process.env : noCa;
-			const p = ctl(['patch', '-p', String(pid), built.kpatch], env);
+			const p = ctl(['patch', '-v', '-p', String(pid), built.kpatch], env);
 			sleepMs(50);
 			if (lastLine(out) !== '2') throw new Error(`patched target still prints ${lastLine(out)}`);
-			const u = ctl(['unpatch', '-p', String(pid), '-i', '0001'], env);
+			const u = ctl(['unpatch', '-v', '-p', String(pid), '-i', '0001'], env);
 			rows.patch.push(p.frozenUs);
+			if (p.phases) rows.phases.push(p.phases);
 			rows.unpatch.push(u.frozenUs);
 			(i % 2 === 0 ? rows.wallPatch : rows.wallNoCa).push(p.wallMs);
 			rows.rss.push(p.rssKiB, u.rssKiB);
@@ -213,19 +225,29 @@ function measure(built, threads, runs, dir) {
 		threads,
 		runs,
 		patch_frozen_us: median(rows.patch),
+		patch_frozen_p90_us: p90(rows.patch),
+		patch_frozen_max_us: Math.max(...rows.patch),
 		unpatch_frozen_us: median(rows.unpatch),
 		floor_frozen_us: median(rows.floor),
 		patch_command_ms: Math.round(median(rows.wallPatch)),
 		patch_command_ms_without_extra_ca: rows.wallNoCa.length ? Math.round(median(rows.wallNoCa)) : null,
 		peak_rss_kib: Math.max(...rows.rss),
+		patch_phases_us: rows.phases.length
+			? Object.fromEntries(['stopping', 'stack_check', 'writes', 'resuming'].map((k, i) => [k, median(rows.phases.map((ph) => ph[i]))]))
+			: null,
 	};
 }
 
 function table(results) {
-	const head = '| threads | patch frozen (µs) | unpatch frozen (µs) | bare floor (µs) | patch command (ms) | without NODE_EXTRA_CA_CERTS (ms) | peak RSS (MiB) |';
+	const head = '| threads | patch frozen (µs) | p90 / max | unpatch frozen (µs) | bare floor (µs) | patch command (ms) | without NODE_EXTRA_CA_CERTS (ms) | peak RSS (MiB) |';
 	const lines = results.map((r) =>
-		`| ${r.threads} | ${r.patch_frozen_us} | ${r.unpatch_frozen_us} | ${r.floor_frozen_us} | ${r.patch_command_ms} | ${r.patch_command_ms_without_extra_ca ?? '-'} | ${(r.peak_rss_kib / 1024).toFixed(1)} |`);
-	return [head, '|---:|---:|---:|---:|---:|---:|---:|', ...lines].join('\n');
+		`| ${r.threads} | ${r.patch_frozen_us} | ${r.patch_frozen_p90_us} / ${r.patch_frozen_max_us} | ${r.unpatch_frozen_us} | ${r.floor_frozen_us} | ${r.patch_command_ms} | ${r.patch_command_ms_without_extra_ca ?? '-'} | ${(r.peak_rss_kib / 1024).toFixed(1)} |`);
+	const phaseHead = '| threads | stopping (µs) | stack check (µs) | writes (µs) | resuming (µs) |';
+	const phaseLines = results.filter((r) => r.patch_phases_us).map((r) => {
+		const ph = r.patch_phases_us;
+		return `| ${r.threads} | ${ph.stopping} | ${ph.stack_check} | ${ph.writes} | ${ph.resuming} |`;
+	});
+	return [head, '|---:|---:|---:|---:|---:|---:|---:|---:|', ...lines, '', 'Patch freeze by phase (medians):', '', phaseHead, '|---:|---:|---:|---:|---:|', ...phaseLines].join('\n');
 }
 
 function saveResults(results) {

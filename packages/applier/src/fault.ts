@@ -20,6 +20,23 @@ export const EXEC_FAULT_STEPS = ['exec:at-entry'] as const;
 
 export type FaultStep = (typeof FAULT_STEPS)[number] | (typeof EXEC_FAULT_STEPS)[number];
 
+/** Read once: process.env is a slow native lookup, and some steps are inside the freeze. */
+const FAULT_STEP = process.env.TSCARE_TEST_FAULT;
+let rehearsing = false;
+
 export function faultPoint(step: FaultStep): void {
-  if (process.env.TSCARE_TEST_FAULT === step) process.kill(process.pid, 'SIGKILL');
+  if (FAULT_STEP === step && !rehearsing) process.kill(process.pid, 'SIGKILL');
+}
+
+/**
+ * Runs fn with every fault point passed silently: the freeze's code is rehearsed once before
+ * the freeze (see safe-freeze.ts), and a rehearsal must not stand in for the real step.
+ */
+export function rehearsal<T>(fn: () => T): T {
+  rehearsing = true;
+  try {
+    return fn();
+  } finally {
+    rehearsing = false;
+  }
 }

@@ -142,9 +142,9 @@ export function patchProcess(sys: SysApi, req: PatchRequest): PatchOutcome {
       const writes = plans.flatMap((p) => p.oldRanges.map((r) => r.start));
       const ctx = { sys, pid: req.pid, mem: snap.mem, vmas: snap.vmas, tables: buildUnwindTables(snap.objects, req.ehCache), writes };
       run = runFrozenWhenSafe(ctx, plans.flatMap((p) => p.oldRanges), req.retry ?? DEFAULT_RETRY,
-        () => {
+        (_frozen, mem) => {
           faultPoint('patch:frozen');
-          plans.forEach((plan, i) => commitFrozen(snap.mem, plan, staged[i]));
+          plans.forEach((plan, i) => commitFrozen(mem, plan, staged[i]));
         });
     } catch (e) {
       unstageAll(sys, snap, plans);

@@ -11,6 +11,7 @@ import { readAppliedInfo, type AppliedPatch } from './applied.js';
 import { DEFAULT_RETRY, runFrozenWhenSafe, type RetryPolicy } from './safe-freeze.js';
 import type { CodeRange } from './safety.js';
 import type { SysApi } from './sys.js';
+import type { ProcMem } from './proc-mem.js';
 import { ownerOf, type TargetSnapshot } from './target.js';
 import { jumpBytes, revertFrozen } from './write-patch.js';
 import { faultPoint } from './fault.js';
@@ -52,11 +53,11 @@ function readName(snap: TargetSnapshot, addr: number): string {
 }
 
 /** A newer patch that jumped from the same function would be cut off: refuse instead of breaking it. */
-export function checkStillOurs(snap: TargetSnapshot, r: Removal): void {
+export function checkStillOurs(mem: ProcMem, pid: number, r: Removal): void {
   r.info.forEach((e, i) => {
     if (e.daddr === 0 && e.dlen === 0) return;
-    if (!snap.mem.read(e.daddr, 5).equals(jumpBytes(e.daddr, e.saddr))) {
-      throw new TscareError('PATCH_STACKED', `${r.names[i]} at 0x${e.daddr.toString(16)} no longer jumps to patch ${r.patch.header.id} in pid ${snap.pid}: a later patch replaced it`, {
+    if (!mem.read(e.daddr, 5).equals(jumpBytes(e.daddr, e.saddr))) {
+      throw new TscareError('PATCH_STACKED', `${r.names[i]} at 0x${e.daddr.toString(16)} no longer jumps to patch ${r.patch.header.id} in pid ${pid}: a later patch replaced it`, {
         hint: 'unpatch the later patches first (reverse order of application)',
       });
     }
@@ -108,11 +109,11 @@ export function removeFrozen(sys: SysApi, snap: TargetSnapshot, removals: readon
   tables.patchCode = removals.map((r) => patchCode(snap, r));
   const writes = removals.flatMap((r) => r.info.filter((e) => !(e.daddr === 0 && e.dlen === 0)).map((e) => e.daddr));
   const ctx = { sys, pid: snap.pid, mem: snap.mem, vmas: snap.vmas, tables, writes };
-  const run = runFrozenWhenSafe(ctx, ranges, opts.retry ?? DEFAULT_RETRY, () => {
+  const run = runFrozenWhenSafe(ctx, ranges, opts.retry ?? DEFAULT_RETRY, (_frozen, mem) => {
     faultPoint('unpatch:frozen');
     for (const r of removals) {
-      if (opts.complete) checkStillOurs(snap, r);
-      revertFrozen(snap.mem, r.patch.base, r.patch.header.user_undo, r.info);
+      if (opts.complete) checkStillOurs(mem, snap.pid, r);
+      revertFrozen(mem, r.patch.base, r.patch.header.user_undo, r.info);
     }
   });
   faultPoint('unpatch:thawed');

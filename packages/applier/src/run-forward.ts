@@ -9,6 +9,7 @@ import { USER_REGS_SIZE, getAddr, setReg } from './regs.js';
 import type { ProcMem } from './proc-mem.js';
 import { PTRACE_CONT, PTRACE_GETREGS, PTRACE_INTERRUPT, PTRACE_SETREGS, SIGTRAP, type SysApi, type WaitStatus } from './sys.js';
 import type { FrozenProcess, FrozenThread } from './threads.js';
+import { sleepMs } from './sleep-ms.js';
 
 const INT3 = Buffer.from([0xcc]);
 /** How often the running threads are polled. */
@@ -25,10 +26,6 @@ export interface ForwardOutcome {
   /** Threads stopped again at the deadline, elsewhere. */
   timedOut: number[];
   elapsedMs: number;
-}
-
-function sleepMs(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
 function refreshRegs(sys: SysApi, t: FrozenThread): void {

@@ -12,9 +12,11 @@ import type { SysApi } from './sys.js';
 import { freezeNewThreads, freezeProcess, thawProcess, type FrozenProcess } from './threads.js';
 import { runForward } from './run-forward.js';
 import type { UnwindTables } from './unwind.js';
-import { withOneThread } from './one-thread.js';
+import { rehearsal } from './fault.js';
+import { awaitIdleHelpers } from './own-helpers.js';
 import { readStacks } from './stack-reader.js';
 import { HUNK_SIZE } from './layout.js';
+import { sleepMs } from './sleep-ms.js';
 
 export interface RetryPolicy {
   /** Busy for this long (run forward and retries together): refuse. */
@@ -67,16 +69,17 @@ export function checkAll(ctx: FreezeContext, frozen: FrozenProcess, ranges: read
   return frozen.threads.map((t, i) => checkThread(t, stacks[i], ctx.tables, ranges));
 }
 
-function sleepMs(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}
-
-/** Runs fn with the tool in SCHED_FIFO when allowed (the freeze is shorter when nothing preempts us). */
+/**
+ * Runs fn with the tool's main thread in SCHED_FIFO when allowed (the freeze is shorter when
+ * nothing preempts us) and its helper threads in SCHED_IDLE (they give way to the target).
+ */
 function realtime<T>(sys: SysApi, fn: () => T): T {
   const raised = sys.setRealtime(true);
+  sys.yieldHelpers(true);
   try {
     return fn();
   } finally {
+    sys.yieldHelpers(false);
     if (raised) sys.setRealtime(false);
   }
 }
@@ -85,26 +88,56 @@ function notesOf(checks: readonly ThreadCheck[]): string[] {
   return checks.filter((c) => c.method === 'scan').map((c) => `thread ${c.tid}: conservative stack scan (${c.note ?? 'no unwind'})`);
 }
 
+/** The action's view of memory in the rehearsal: real reads, writes dropped. */
+function dryRun(mem: ProcMem): ProcMem {
+  return { read: (addr, len) => mem.read(addr, len), write: () => undefined, close: () => undefined };
+}
+
 /**
- * Before the freeze, one thread is stopped and checked the way the freeze will check every
- * thread: the call-frame rows it needs are decoded and cached, and the code that runs in
- * the freeze has run once. The process's other threads keep running meanwhile.
+ * Before the freeze, the freeze is rehearsed on one thread while the others keep running:
+ * the same stop, check and action code runs (the action with its writes dropped), so none of
+ * it is compiled for the first time while every thread stands still (V8 compiles a function
+ * on its first call: that alone cost about 200 µs of a one-thread freeze), and the call-frame
+ * rows the check needs are decoded and cached.
  */
-function warmUp(ctx: FreezeContext, ranges: readonly CodeRange[]): void {
-  withOneThread(ctx.sys, ctx.pid, (t) => {
-    const one: FrozenProcess = { pid: ctx.pid, threads: [t], frozenAt: 0n };
-    for (let i = 0; i < WARM_UP_ROUNDS; i++) checkAll(ctx, one, ranges);
+function rehearse<T>(ctx: FreezeContext, ranges: readonly CodeRange[], action: FrozenAction<T>, rounds: number): void {
+  const one = freezeProcess(ctx.sys, ctx.pid, 1);
+  try {
+    for (let i = 0; i < rounds; i++) forwardWhileBusy(ctx, one, ranges, 0, []);
     // The same reads and writes as the action, of the bytes already there: a running thread sees no change.
-    for (let i = 0; i < WARM_UP_WRITES; i++) for (const addr of ctx.writes) ctx.mem.write(addr, ctx.mem.read(addr, HUNK_SIZE));
-  });
+    for (let i = 0; i < Math.min(rounds, WARM_UP_WRITES); i++) for (const addr of ctx.writes) ctx.mem.write(addr, ctx.mem.read(addr, HUNK_SIZE));
+    rehearsal(() => action(one, dryRun(ctx.mem)));
+  } finally {
+    thawProcess(ctx.sys, one);
+  }
 }
 
 /** Enough calls for V8 to leave the interpreter for the check's hot functions. */
 const WARM_UP_ROUNDS = 200;
+/** Rounds of the same-bytes writes (each costs one read and one write per replaced function). */
 const WARM_UP_WRITES = 20;
+/** Longest wait for V8's background compiles to finish before the freeze. */
+const SETTLE_MAX_MS = 50;
 
-export function runFrozenWhenSafe<T>(ctx: FreezeContext, ranges: readonly CodeRange[], policy: RetryPolicy, action: (frozen: FrozenProcess) => T): FrozenRun<T> {
-  warmUp(ctx, ranges);
+/**
+ * Rehearses the freeze until its code is compiled and optimized, waits until V8's background
+ * compiles of it are done, then rehearses once more: the freeze follows at once, with warm
+ * caches, and no optimized code is installed while the target stands still.
+ */
+function prepare<T>(ctx: FreezeContext, ranges: readonly CodeRange[], action: FrozenAction<T>): void {
+  rehearse(ctx, ranges, action, WARM_UP_ROUNDS);
+  awaitIdleHelpers(SETTLE_MAX_MS);
+  rehearse(ctx, ranges, action, 1);
+}
+
+/**
+ * What runs in the freeze once no thread is busy: only memory reads and writes, through
+ * `mem` (the rehearsal passes one that drops the writes).
+ */
+export type FrozenAction<T> = (frozen: FrozenProcess, mem: ProcMem) => T;
+
+export function runFrozenWhenSafe<T>(ctx: FreezeContext, ranges: readonly CodeRange[], policy: RetryPolicy, action: FrozenAction<T>): FrozenRun<T> {
+  prepare(ctx, ranges, action);
   return realtime(ctx.sys, () => freezeLoop(ctx, ranges, policy, action));
 }
 
@@ -134,11 +167,12 @@ function refuse(ctx: FreezeContext, busy: Busy, attempt: number, policy: RetryPo
   });
 }
 
-function freezeLoop<T>(ctx: FreezeContext, ranges: readonly CodeRange[], policy: RetryPolicy, action: (frozen: FrozenProcess) => T): FrozenRun<T> {
+function freezeLoop<T>(ctx: FreezeContext, ranges: readonly CodeRange[], policy: RetryPolicy, action: FrozenAction<T>): FrozenRun<T> {
   const deadline = Date.now() + policy.timeoutMs;
   for (let attempt = 1; ; attempt++) {
     const notes: string[] = [];
     const frozen = freezeProcess(ctx.sys, ctx.pid);
+    const stopped = process.hrtime.bigint();
     let checks: ThreadCheck[];
     try {
       checks = forwardWhileBusy(ctx, frozen, ranges, Math.min(policy.forwardRoundMs, deadline - Date.now()), notes);
@@ -153,13 +187,18 @@ function freezeLoop<T>(ctx: FreezeContext, ranges: readonly CodeRange[], policy:
       sleepMs(policy.waitMs);
       continue;
     }
+    const checked = process.hrtime.bigint();
     let result: T;
+    let acted = 0n;
     let end: bigint;
     try {
-      result = action(frozen);
+      result = action(frozen, ctx.mem);
+      acted = process.hrtime.bigint();
     } finally {
       end = thawProcess(ctx.sys, frozen);
     }
-    return { result, frozenUs: Number((end - frozen.frozenAt) / 1000n), attempts: attempt, notes: [...notes, ...notesOf(checks)] };
+    const us = (from: bigint, to: bigint): string => `${(to - from) / 1000n} µs`;
+    const phases = `frozen ${us(frozen.frozenAt, end)}: stopping ${frozen.threads.length} thread(s) ${us(frozen.frozenAt, stopped)}, stack check ${us(stopped, checked)}, writes ${us(checked, acted)}, resuming ${us(acted, end)}`;
+    return { result, frozenUs: Number((end - frozen.frozenAt) / 1000n), attempts: attempt, notes: [...notes, ...notesOf(checks), phases] };
   }
 }

@@ -19,6 +19,7 @@ import {
   PTRACE_CONT, PTRACE_DETACH, PTRACE_EVENT_EXEC, PTRACE_GETREGS, PTRACE_INTERRUPT, PTRACE_O_EXITKILL, PTRACE_O_TRACEEXEC, PTRACE_SEIZE,
   PTRACE_SETREGS, SIGCONT, SIGSTOP, SIGTRAP, type SysApi, type WaitStatus,
 } from './sys.js';
+import { sleepMs } from './sleep-ms.js';
 
 /** ld.so maps and relocates every library before the entry point; big programs take a while. */
 const ENTRY_TIMEOUT_MS = 10000;
@@ -27,10 +28,6 @@ const START_TIMEOUT_MS = 5000;
 const POLL_MS = 1;
 const AT_ENTRY = 9n;
 const INT3 = 0xcc;
-
-function sleepMs(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}
 
 function procState(pid: number): string | undefined {
   try {

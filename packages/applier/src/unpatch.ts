@@ -46,7 +46,7 @@ export function unpatchProcess(sys: SysApi, req: UnpatchRequest): UnpatchOutcome
       });
     }
     checkNotTraced(req.pid);
-    removals.forEach((r) => checkStillOurs(snap, r));
+    removals.forEach((r) => checkStillOurs(snap.mem, snap.pid, r));
     const run = removeFrozen(sys, snap, removals, { retry: req.retry, ehCache: req.ehCache, complete: true });
     return { kind: 'removed', objects: removals.length, ...run, warnings: [...recovered, ...run.warnings] };
   } catch (e) {
