@@ -21,6 +21,15 @@ export function keyFor1(m1: FileModel, map10: ReadonlyMap<string, string>): KeyF
 const SKIPPED_DIRECTIVES = new Set(['.globl', '.global']);
 
 /**
+ * Directives whose meaning does not depend on the section they stand in: symbol attributes,
+ * and `.comm`/`.lcomm`, which allocate in common/.bss wherever they are written. gcc writes
+ * them wherever it is: a C++ `DW.ref` pointer's `.hidden`/`.weak` in the previous variable's
+ * section, a zero-initialised static's `.local`/`.comm` in the section of the function before
+ * it, which a fix that gives that function a cold part or an exception table changes.
+ */
+const SECTIONLESS = new Set(['.hidden', '.weak', '.protected', '.internal', '.local', '.type', '.size', '.symver', '.weakref', '.comm', '.lcomm']);
+
+/**
  * A `.loc` line-info directive at `off` (ignorable): in a `-g` build a third of the code's
  * statements, recognised from the text without making the statement.
  */
@@ -50,7 +59,7 @@ export function canonicalForm(m: FileModel, b: Block, outside: KeyFn): string[] 
     if (kind === 'blank' || kind === 'comment' || (kind === 'directive' && isLocAt(m.text, f.offsetAt(i)))) continue;
     const s = f.statementAt(i);
     if (isIgnorable(s) || isSectionDirective(s)) continue;
-    const sec = s.section.exec ? 'X' : s.section.name;
+    const sec = s.kind === 'directive' && SECTIONLESS.has(s.name) ? '' : s.section.exec ? 'X' : s.section.name;
     if (s.kind === 'label') out.push(`${sec}|${key(s.name)}:`);
     else if (s.kind === 'directive' && !SKIPPED_DIRECTIVES.has(s.name)) out.push(`${sec}|${s.name} ${mapSymbols(s.argText, key)}`);
     else if (s.kind === 'instruction') out.push(`${sec}|${s.mnemonic} ${mapSymbols(s.operandText, key)}`);

@@ -2,10 +2,11 @@
  * Which symbols new code must reach through the GOT: named as `SYM(%rip)`, `SYM(,%reg,N)` or
  * `$SYM` in a changed or new function, defined in neither file (so they come from a shared
  * library, or another object), not gcc-local (`.L*`), not called or jumped to by the patched
- * file (a function), and never named by the ORIGINAL file. A symbol the original file
- * already uses keeps its direct reference: the original executable then already has whatever
- * the link made for it (a copy relocation), and the patch shares it. Rewriting only the others
- * means linking the patch adds nothing to `.bss`/`.data`.
+ * file (a function), and never reached directly by an instruction of the ORIGINAL file. A
+ * symbol the original's code already reaches directly keeps its direct reference: the
+ * original executable then already has the copy relocation the link made for it, and the
+ * patch shares it. Rewriting only the others means linking the patch adds nothing to
+ * `.bss`/`.data`/`.data.rel.ro`.
  */
 import type { Statement } from 'gnu-as-parser';
 import type { Correlation } from './correlate.js';
@@ -32,29 +33,20 @@ function calledBy(m1: FileModel, candidates: Set<string>): Set<string> {
   return found;
 }
 
-function mentionedBy(m0: FileModel, candidates: Set<string>): Set<string> {
-  const found = new Set<string>();
+/**
+ * Candidates an instruction of the ORIGINAL file reaches directly (`SYM(%rip)`, `$SYM`,
+ * `SYM(%reg)`): only such an access makes the link give the original executable a copy of
+ * the variable, which the patch can then share. A symbol the original names only in data
+ * (`.quad SYM` of a C++ `DW.ref` for a catch clause, a table of pointers) is reached through
+ * a dynamic relocation instead: the original has no copy, so the patch must use the GOT.
+ */
+function accessedDirectlyBy(m0: FileModel, candidates: Set<string>): Set<string> {
+  const direct = new Set<string>();
   const n = m0.file.statementCount;
-  if (n === 0) return found;
-  for (const s of m0.file.statementRange(0, n - 1)) {
-    if (s.section.name.startsWith('.debug')) continue;
-    const text = s.kind === 'instruction' ? s.operandText : s.kind === 'directive' ? s.argText : s.kind === 'label' ? s.name : '';
-    for (const c of candidates) if (text.includes(c) && (s.kind === 'label' ? text === c : isWordIn(text, c))) found.add(c);
-  }
-  return found;
-}
-
-/** `c` as a whole symbol in `text` (not inside a longer name, not in a string literal). */
-function isWordIn(text: string, c: string): boolean {
-  let at = text.indexOf(c);
-  while (at >= 0) {
-    const before = text[at - 1] ?? ' ';
-    const after = text[at + c.length] ?? ' ';
-    const quotes = (text.slice(0, at).match(/"/g) ?? []).length;
-    if (!/[\w.$]/.test(before) && !/[\w.$]/.test(after) && quotes % 2 === 0) return true;
-    at = text.indexOf(c, at + 1);
-  }
-  return false;
+  if (n === 0) return direct;
+  const stmts = m0.file.statementRange(0, n - 1).filter((s) => !s.section.name.startsWith('.debug'));
+  dataSymbols(stmts, direct);
+  return new Set([...candidates].filter((c) => direct.has(c)));
 }
 
 export function externalData(m0: FileModel, m1: FileModel, corr: Correlation): Set<string> {
@@ -63,7 +55,7 @@ export function externalData(m0: FileModel, m1: FileModel, corr: Correlation): S
   for (const f of corr.newFunctions) dataSymbols(statementsOf(m1, f), named);
   const candidates = new Set([...named].filter((s) => !s.startsWith('.L') && !m0.owner.has(s) && !m1.owner.has(s)));
   if (candidates.size === 0) return candidates;
-  const seen = mentionedBy(m0, candidates);
+  const seen = accessedDirectlyBy(m0, candidates);
   const called = calledBy(m1, candidates);
   return new Set([...candidates].filter((c) => !seen.has(c) && !called.has(c)));
 }

@@ -98,4 +98,21 @@ describe('generateMergedAssembly and library data', () => {
     expect(copy).toContain('\tmovq\toptind@GOTPCREL(%rip), %r11\n\tcmpl\t$0, (%r11)');
     expect(copy).toContain('\tleaq\tlocal_var.kpatch(%rip), %rcx');
   });
+
+  it('a symbol the original names only in data (a C++ catch clause\'s DW.ref) still goes through the GOT', () => {
+    // The original catches std::out_of_range (its typeinfo is named by a DW.ref .quad, reached
+    // through a dynamic relocation: no copy); the fix throws it, and gcc writes leaq typeinfo(%rip).
+    const dwRef = ['\t.hidden\tDW.ref._ZTISt12out_of_range', '\t.weak\tDW.ref._ZTISt12out_of_range',
+      '\t.section\t.data.rel.local.DW.ref._ZTISt12out_of_range,"awG",@progbits,DW.ref._ZTISt12out_of_range,comdat',
+      '\t.align 8', '\t.type\tDW.ref._ZTISt12out_of_range, @object', '\t.size\tDW.ref._ZTISt12out_of_range, 8',
+      'DW.ref._ZTISt12out_of_range:', '\t.quad\t_ZTISt12out_of_range', ''].join('\n');
+    const o = `${orig}${dwRef}`;
+    const p = o.replace('\tmovq\tstdout(%rip), %rax', '\tleaq\t_ZTISt12out_of_range(%rip), %rsi\n\tmovq\tstdout(%rip), %rax');
+    const r = generateMergedAssembly(o, p, { originalName: 'o.s', patchedName: 'p.s' });
+    const copy = r.text.slice(r.text.indexOf('f.kpatch:'), r.text.indexOf('f.kpatch_end:'));
+    expect(copy).toContain('\tmovq\t_ZTISt12out_of_range@GOTPCREL(%rip), %rsi');
+    expect(copy).not.toContain('leaq\t_ZTISt12out_of_range(%rip)');
+    // stdout is reached directly by the original's code: the executable has its copy, shared.
+    expect(copy).toContain('\tmovq\tstdout(%rip), %rax');
+  });
 });

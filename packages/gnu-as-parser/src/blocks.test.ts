@@ -65,4 +65,9 @@ describe('symbols', () => {
       'foo', 'foo', 'foo', 'foo', 'calls', '.LC', 'main', 'a.b',
     ]);
   });
+
+  it('keeps names that only end in a digit: C++ personality pointers and typeinfo references are real names', () => {
+    const names = ['DW.ref.__gxx_personality_v0', 'DW.ref._ZTISt9bad_alloc', 'v2.x1', 'foo.part.0.cold', 'foo.lto_priv.0', 'foo.cold.12'];
+    expect(names.map(humanName)).toEqual(['DW.ref.__gxx_personality_v0', 'DW.ref._ZTISt9bad_alloc', 'v2.x1', 'foo', 'foo', 'foo']);
+  });
 });

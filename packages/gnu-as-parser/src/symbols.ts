@@ -59,13 +59,15 @@ export function symbolsIn(text: string): string[] {
 
 /**
  * The name a gcc-made symbol stands for: `foo.part.0`, `foo.isra.1`, `foo.constprop.0`,
- * `foo.cold`, `calls.0` → `foo`/`calls`; `.LC12` → `.LC`. Other names are their own.
+ * `foo.cold`, `calls.0` → `foo`/`calls`; `.LC12` → `.LC`. Other names are their own: gcc's
+ * numbering is always a last `.N`, so `DW.ref.__gxx_personality_v0` (C++'s personality
+ * pointer, which merely ends in a digit) is a real name, paired by name like any other.
  */
 export function humanName(name: string): string {
   if (name.startsWith('.L')) return name.replace(/\d+$/, '');
   const dot = name.indexOf('.', 1);
   if (dot < 0) return name;
-  if (/\d$/.test(name) || /\.cold$/.test(name)) return name.slice(0, dot);
+  if (/\.\d+$/.test(name) || /\.cold$/.test(name)) return name.slice(0, dot);
   return name;
 }
 
