@@ -5,6 +5,8 @@ export {
 export { decodeInfoEntries, encodeInfoEntries, isInfoTerminator, KPATCH_INFO_PATCH_APPLIED, type KpatchInfoEntry } from './info.js';
 export { parseKpatch, readKpatchFile, type KpatchFile } from './reader.js';
 export { stripToPatch, isKeptSection, jumpSize } from './strip.js';
+export { EH_OBJECT_RESERVED, ehFrameLayout } from './eh-frame-records.js';
+export { KPATCH_EH_FRAME, KPATCH_EH_FRAME_RELA } from './kpatch-eh-frame.js';
 export { relFixup } from './rel-fixup.js';
 export { stripUnneeded } from './strip-unneeded.js';
 export { undoLink } from './undo-link.js';

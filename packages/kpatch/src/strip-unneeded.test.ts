@@ -11,13 +11,17 @@ let s: Scratch;
 beforeAll(() => { s = makeScratch(); });
 afterAll(() => s.cleanup());
 
-/** Symbols and relocations by name, independent of symbol order and file layout. */
+/**
+ * Symbols and relocations by name, independent of symbol order and file layout. Sections by
+ * name too: binutils moves .symtab/.strtab/.shstrtab after the appended .kpatch.eh_frame
+ * pair, where ours keeps every index (checked in build.test.ts).
+ */
 function semantic(elf: ElfFile): unknown {
   const symtab = elf.sections.find((x) => x.name === '.symtab')!;
   const syms = elf.symbols(symtab);
   const relocs = elf.sections.filter((x) => x.sh_type === SHT_RELA).map((rs) => [rs.name, elf.relocations(rs).map((r) => [r.r_offset, r.type, syms[r.sym].name || `section ${syms[r.sym].st_shndx}`, r.r_addend])]);
   const symbols = syms.map((x) => [x.name, x.st_info, x.st_shndx, x.st_value, x.st_size]).sort((a, b) => String(a).localeCompare(String(b)));
-  return { symbols, locals: symtab.sh_info, relocs, sections: elf.sections.map((x) => [x.name, x.sh_type, x.sh_size]) };
+  return { symbols, locals: symtab.sh_info, relocs, sections: elf.sections.map((x) => [x.name, x.sh_type, x.sh_size]).sort((a, b) => String(a[0]).localeCompare(String(b[0]))) };
 }
 
 /** The fixed-up patch stripped in process and by binutils `strip --strip-unneeded`. */

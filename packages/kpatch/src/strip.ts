@@ -2,6 +2,7 @@ import { TscareError } from '@tscare/errors';
 import { EM_AARCH64, SHF_ALLOC, SHT_NOBITS, SHT_NULL, SHT_RELA, writeElf, type ElfFile, type ElfSectionImage } from '@tscare/elf';
 import { KPATCH_INFO_ENTRY_SIZE, KPATCH_INFO_TERMINATOR_SIZE } from './header.js';
 import { importPreemptible } from './preemptible.js';
+import { appendPatchFrames } from './kpatch-eh-frame.js';
 
 /** Sections whose contents go into the patch (kpatch_strip's rule). */
 export function isKeptSection(name: string): boolean {
@@ -68,7 +69,8 @@ function strippedSection(elf: ElfFile, index: number): ElfSectionImage {
 /**
  * `kpatch_strip --strip`: a new ELF listing every section of the linked patched binary
  * with its index; .kpatch*, .symtab, .strtab and .shstrtab keep their contents, all
- * others become SHT_NOBITS with size and address kept. No program headers.
+ * others become SHT_NOBITS with size and address kept. No program headers. The frames of
+ * the patch's own code are appended as `.kpatch.eh_frame` (kpatch-eh-frame.ts).
  */
 export function stripToPatch(patched: ElfFile): Buffer {
   if (!patched.sections.some((s) => s.name.startsWith('.kpatch'))) {
@@ -99,5 +101,7 @@ export function stripToPatch(patched: ElfFile): Buffer {
   };
   const sections = patched.sections.map((_, i) => strippedSection(patched, i));
   importPreemptible(patched, sections);
+  // After the rewrite above, which reads relocations by section index from `patched`.
+  appendPatchFrames(patched, sections);
   return writeElf({ header, sections });
 }
