@@ -22,10 +22,13 @@ export interface PatchLayout {
   userInfo: number;
   userUndo: number;
   totalMemSize: number;
-  /** End of the part that becomes r-x: up to .kpatch.data, or the whole mapping. */
+  /** End of the part that becomes r-x: up to .kpatch.data (or .kpatch.eh_frame), or the whole mapping. */
   codeEnd: number;
   infoCount: number;
 }
+
+/** Sections that start the read-write part of the mapping. */
+const DATA_SECTIONS = ['.kpatch.data', '.kpatch.eh_frame'];
 
 export function roundUp(n: number, to: number): number {
   return Math.ceil(n / to) * to;
@@ -53,7 +56,9 @@ export function computeLayout(kp: KpatchFile): PatchLayout {
   const userUndo = o;
   o = roundUp(o + HUNK_SIZE * kp.infoCount, 16);
   const totalMemSize = roundUp(o, PAGE);
-  const data = kp.elf.sectionByName('.kpatch.data');
-  const codeEnd = data && data.sh_offset > 0 ? elfOffset + data.sh_offset : totalMemSize;
+  // Read-write from the first data section on: .kpatch.data, or the call-frame information
+  // that strip appends (the C++ unwinder writes its registration record there).
+  const dataOffsets = DATA_SECTIONS.map((n) => kp.elf.sectionByName(n)).filter((s) => s !== undefined && s.sh_offset > 0).map((s) => s!.sh_offset);
+  const codeEnd = dataOffsets.length > 0 ? elfOffset + Math.min(...dataOffsets) : totalMemSize;
   return { jmpOffset, jmpEntries, elfOffset, elfSize, userInfo, userUndo, totalMemSize, codeEnd, infoCount: kp.infoCount };
 }

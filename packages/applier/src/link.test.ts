@@ -25,7 +25,7 @@ beforeAll(() => {
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 function resolverAt(addr: number) {
-  return (name: string): ResolvedSymbol | undefined => ({ address: addr, type: name.startsWith('stdout') ? STT_OBJECT : STT_FUNC, object: LIBC });
+  return (name: string): ResolvedSymbol | undefined => ({ address: addr, size: 8, type: name.startsWith('stdout') ? STT_OBJECT : STT_FUNC, object: LIBC });
 }
 
 /** The rel32 stored for the relocation against `name` in .kpatch.text, and its place. */

@@ -1,5 +1,5 @@
 /** `tscare-ctl patch`: apply the patches from a file or storage directory to one process. */
-import { TscareError } from '@tscare/errors';
+import { isTscareError, TscareError } from '@tscare/errors';
 import { buildIdKey, type ElfCache, type MappedObject } from './objects.js';
 import { findExecutable, lookupOrder } from './load-order.js';
 import { ifuncsNeeded, planPatch, plannedVma, type PatchPlan } from './plan.js';
@@ -14,7 +14,8 @@ import { cleanSnapshot } from './leftovers.js';
 import { faultPoint } from './fault.js';
 import { checkNotTraced, explainLost } from './process-state.js';
 import { commitFrozen } from './write-patch.js';
-import { buildUnwindTables, type EhFrameCache } from './unwind.js';
+import { buildUnwindTables, type EhFrameCache, type UnwindTables } from './unwind.js';
+import { frameBlockOf, registerFrames, type FrameBlock, type RegistrationOutcome } from './frame-registration.js';
 import type { FrozenThread } from './threads.js';
 import { stubSite, withOneThread } from './one-thread.js';
 import { stagePatch, unmapPatch } from './stage-patch.js';
@@ -87,8 +88,7 @@ function resolveIfuncs(sys: SysApi, snap: TargetSnapshot, pairs: { object: Mappe
   return out;
 }
 
-function planAll(sys: SysApi, snap: TargetSnapshot, pairs: { object: MappedObject; found: FoundPatch }[]): PatchPlan[] {
-  const resolver = makeResolver(lookupOrder(snap.mem, snap.objects, findExecutable(snap.pid, snap.objects)));
+function planAll(sys: SysApi, snap: TargetSnapshot, pairs: { object: MappedObject; found: FoundPatch }[], resolver: SymbolResolver): PatchPlan[] {
   const ifuncResults = resolveIfuncs(sys, snap, pairs, resolver);
   const vmas = [...snap.vmas];
   return pairs.map(({ object, found }) => {
@@ -125,6 +125,23 @@ function unstageAll(sys: SysApi, snap: TargetSnapshot, plans: readonly PatchPlan
   });
 }
 
+/**
+ * After the commit: the new code's call-frame information goes to the process's C++
+ * unwinder (frame-registration.ts). A failure here leaves the patch applied and says so.
+ */
+function registerAll(sys: SysApi, snap: TargetSnapshot, plans: readonly PatchPlan[], resolver: SymbolResolver, tables: UnwindTables): RegistrationOutcome {
+  const found = plans.map(frameBlockOf);
+  const blocks = found.filter((b): b is FrameBlock => typeof b === 'object');
+  const unusable = found.filter((b): b is string => typeof b === 'string');
+  try {
+    const out = registerFrames({ sys, pid: snap.pid, mem: snap.mem, objects: snap.objects, resolver, tables }, blocks);
+    return { notes: out.notes, warnings: [...unusable, ...out.warnings] };
+  } catch (e) {
+    if (isTscareError(e) && e.code === 'REMOTE_EXEC_DIED') throw e;
+    return { notes: [], warnings: [...unusable, `the patch is applied, but its call-frame information could not be registered (${(e as Error).message}); a C++ exception thrown through the new code will end the process`] };
+  }
+}
+
 export function patchProcess(sys: SysApi, req: PatchRequest): PatchOutcome {
   const storage = typeof req.storage === 'string' ? openStorage(req.storage) : req.storage;
   const { snap, warnings: recovered } = cleanSnapshot(sys, req.pid, req);
@@ -132,15 +149,17 @@ export function patchProcess(sys: SysApi, req: PatchRequest): PatchOutcome {
     const pairs = pairPatches(snap, storage);
     if (pairs.length === 0) return { kind: 'nothing-to-apply' };
     checkNotTraced(req.pid);
-    const plans = planAll(sys, snap, pairs);
+    const resolver = makeResolver(lookupOrder(snap.mem, snap.objects, findExecutable(snap.pid, snap.objects)));
+    const plans = planAll(sys, snap, pairs, resolver);
     // Run outside the freeze: an external script must not add to the time the process is stopped.
     runBeforeHook(storage, req.pid);
     const staged = stageAll(sys, snap, plans);
     faultPoint('patch:staged');
+    const tables = buildUnwindTables(snap.objects, req.ehCache);
     let run;
     try {
       const writes = plans.flatMap((p) => p.oldRanges.map((r) => r.start));
-      const ctx = { sys, pid: req.pid, mem: snap.mem, vmas: snap.vmas, tables: buildUnwindTables(snap.objects, req.ehCache), writes };
+      const ctx = { sys, pid: req.pid, mem: snap.mem, vmas: snap.vmas, tables, writes };
       run = runFrozenWhenSafe(ctx, plans.flatMap((p) => p.oldRanges), req.retry ?? DEFAULT_RETRY,
         (_frozen, mem) => {
           faultPoint('patch:frozen');
@@ -150,12 +169,13 @@ export function patchProcess(sys: SysApi, req: PatchRequest): PatchOutcome {
       unstageAll(sys, snap, plans);
       throw e;
     }
+    const frames = registerAll(sys, snap, plans, resolver, tables);
     const patches = plans.map((p) => ({
       object: p.object.path, id: p.kp.header.id, base: p.linked.base, size: p.linked.layout.totalMemSize, functions: p.oldRanges.map((r) => r.name),
     }));
     const after = runHook(storage, 'after', req.pid);
-    const warnings = [...recovered, ...(after.kind === 'failed' ? [after.message] : [])];
-    return { kind: 'applied', objects: plans.length, frozenUs: run.frozenUs, attempts: run.attempts, patches, warnings, notes: run.notes };
+    const warnings = [...recovered, ...frames.warnings, ...(after.kind === 'failed' ? [after.message] : [])];
+    return { kind: 'applied', objects: plans.length, frozenUs: run.frozenUs, attempts: run.attempts, patches, warnings, notes: [...run.notes, ...frames.notes] };
   } catch (e) {
     throw explainLost(req.pid, 'patched', () => probeSnapshot(snap), e);
   } finally {

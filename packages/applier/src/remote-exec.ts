@@ -82,10 +82,17 @@ export function remoteSyscall(ctx: RemoteContext, nr: number, args: readonly (nu
   return BigInt.asIntN(64, getReg(out, 'rax'));
 }
 
-/** Calls a no-argument function in the target (an IFUNC resolver) and returns %rax. */
-export function remoteCall(ctx: RemoteContext, fn: number): number {
+const CALL_ARG_REGS: RegName[] = ['rdi', 'rsi', 'rdx', 'rcx', 'r8', 'r9'];
+
+/**
+ * Calls a function in the target with up to six integer arguments (an IFUNC resolver takes
+ * none) and returns %rax.
+ */
+export function remoteCall(ctx: RemoteContext, fn: number, args: readonly number[] = []): number {
+  if (args.length > CALL_ARG_REGS.length) throw new TscareError('REMOTE_EXEC_FAILED', `a remote call takes at most ${CALL_ARG_REGS.length} arguments, not ${args.length}`);
   const out = runStub(ctx, CALL_RAX_STUB, (regs) => {
     setReg(regs, 'rax', fn);
+    args.forEach((a, i) => setReg(regs, CALL_ARG_REGS[i], a));
     // Stay clear of the stopped function's red zone and keep the ABI's 16-byte alignment.
     const rsp = (BigInt(getAddr(regs, 'rsp')) - BigInt(RED_ZONE)) & ~15n;
     setReg(regs, 'rsp', rsp);

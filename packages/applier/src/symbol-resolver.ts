@@ -8,6 +8,8 @@ import type { MappedObject } from './objects.js';
 
 export interface ResolvedSymbol {
   address: number;
+  /** st_size of the definition. */
+  size: number;
   /** STT_* of the definition (STT_GNU_IFUNC means `address` is the resolver). */
   type: number;
   object: MappedObject;
@@ -90,7 +92,7 @@ export function makeResolver(ordered: readonly MappedObject[]): SymbolResolver {
       for (const o of ordered) {
         const defs = tableOf(o).get(name);
         const d = defs && pick(defs, version);
-        if (d) return { address: d.sym.st_value + o.bias, type: d.sym.type, object: o };
+        if (d) return { address: d.sym.st_value + o.bias, size: d.sym.st_size, type: d.sym.type, object: o };
       }
       return undefined;
     },

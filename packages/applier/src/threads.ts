@@ -32,7 +32,7 @@ export function listTasks(pid: number): number[] {
   try {
     return fs.readdirSync(`/proc/${pid}/task`).map(Number).filter((n) => Number.isInteger(n) && n > 0);
   } catch (e) {
-    throw new TscareError('PROCESS_NOT_FOUND', `process ${pid} does not exist (cannot list /proc/${pid}/task)`, { cause: e });
+    throw new TscareError('PROCESS_NOT_FOUND', `process ${pid} does not exist (cannot list /proc/${pid}/task: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { cause: e });
   }
 }
 

@@ -1,0 +1,159 @@
+/**
+ * Telling the target's C++ unwinder where the new code's call-frame information is, so that
+ * an exception thrown in the new code, or thrown below it and passing through it, is caught
+ * where it was before the patch instead of ending in std::terminate.
+ *
+ * `tscare-kpatch strip` carries the FDEs of the patch's code in `.kpatch.eh_frame`, followed
+ * by a zeroed block for libgcc's registration record (`struct object`). After the commit,
+ * one thread of the target calls `__register_frame_info(begin, object)`, the unwinder's own
+ * entry point for code it did not load (JITs use it too). It takes the unwinder's object
+ * lock and, in newer libgcc, allocates: so the thread chosen must not be stopped inside the
+ * unwinder or the allocator, where it could hold either lock. A registered patch is never
+ * unmapped (removed patches are retired, see applied.ts), so the unwinder never reads freed
+ * memory. LibcarePlus registers nothing.
+ */
+import { isTscareError } from '@tscare/errors';
+import { SHT_NOBITS } from '@tscare/elf';
+import { EH_OBJECT_RESERVED, ehFrameLayout } from '@tscare/kpatch';
+import { PAGE } from './holes.js';
+import type { MappedObject } from './objects.js';
+import type { PatchPlan } from './plan.js';
+import type { ProcMem } from './proc-mem.js';
+import { readMaps } from './proc-maps.js';
+import { getAddr } from './regs.js';
+import { remoteCall, STUB_SIZE } from './remote-exec.js';
+import { checkThread, type CodeRange } from './safety.js';
+import { sleepMs } from './sleep-ms.js';
+import { readStacks } from './stack-reader.js';
+import type { SymbolResolver } from './symbol-resolver.js';
+import { PTRACE_DETACH, type SysApi } from './sys.js';
+import { awaitStop, listTasks, requestStop } from './threads.js';
+import { stubSite } from './one-thread.js';
+import type { UnwindTables } from './unwind.js';
+
+/** Where one patch's frames and its registration record are in the target. */
+export interface FrameBlock {
+  patchId: string;
+  begin: number;
+  object: number;
+  objectSize: number;
+}
+
+/** The block of a linked patch, or why it has none the unwinder can use. */
+export function frameBlockOf(plan: PatchPlan): FrameBlock | string | undefined {
+  const sec = plan.kp.elf.sectionByName('.kpatch.eh_frame');
+  if (sec === undefined || sec.sh_type === SHT_NOBITS) return undefined;
+  const { objectOffset } = ehFrameLayout(plan.kp.elf.sectionData(sec));
+  const { base, layout } = plan.linked;
+  const begin = base + layout.elfOffset + sec.sh_offset;
+  // The unwinder writes the record: it must be in the part of the mapping left read-write.
+  const writableFrom = base + layout.codeEnd - (layout.codeEnd % PAGE);
+  if (begin + objectOffset < writableFrom) return `patch ${plan.kp.header.id}: its call-frame record is not in the writable part of the mapping`;
+  return { patchId: plan.kp.header.id, begin, object: begin + objectOffset, objectSize: EH_OBJECT_RESERVED };
+}
+
+/** Functions a thread may be inside of while holding a lock the registration takes. */
+const UNWINDER_PREFIXES = ['_Unwind_', '__register_frame', '__deregister_frame', '__frame_state_for'];
+const ALLOCATOR = ['malloc', 'free', 'calloc', 'realloc', 'reallocarray', 'memalign', 'posix_memalign', 'aligned_alloc', 'valloc', 'pvalloc', 'malloc_trim', 'fork'];
+
+function unwinderRanges(o: MappedObject): CodeRange[] {
+  const dynsym = o.elf.sections.find((s) => s.name === '.dynsym');
+  if (!dynsym) return [];
+  return o.elf.symbols(dynsym)
+    .filter((s) => s.st_value !== 0 && s.st_size > 0 && UNWINDER_PREFIXES.some((p) => s.name.startsWith(p)))
+    .map((s) => ({ start: s.st_value + o.bias, end: s.st_value + o.bias + s.st_size, name: s.name }));
+}
+
+function lockRanges(resolver: SymbolResolver, unwinder: MappedObject): CodeRange[] {
+  const alloc = ALLOCATOR.flatMap((name) => {
+    const r = resolver.resolve(name);
+    return r && r.size > 0 ? [{ start: r.address, end: r.address + r.size, name }] : [];
+  });
+  return [...unwinderRanges(unwinder), ...alloc];
+}
+
+export interface RegistrationContext {
+  sys: SysApi;
+  pid: number;
+  mem: ProcMem;
+  objects: readonly MappedObject[];
+  resolver: SymbolResolver;
+  tables: UnwindTables;
+}
+
+export interface RegistrationOutcome {
+  notes: string[];
+  warnings: string[];
+}
+
+/** Longest time spent looking for a thread that may run the registration. */
+const SEARCH_MS = 2000;
+
+/**
+ * The process's threads, or none this time round: seen once in the test suite, listing
+ * /proc/PID/task right after the thaw failed although the process ran on; the next round
+ * lists again (a process that is really gone fails the next step with its own error).
+ */
+function tasksOrNone(pid: number): number[] {
+  try {
+    return listTasks(pid);
+  } catch (e) {
+    if (isTscareError(e) && e.code === 'PROCESS_NOT_FOUND') return [];
+    throw e;
+  }
+}
+
+function isRegistered(mem: ProcMem, b: FrameBlock): boolean {
+  // libgcc fills the record in (its code pointer at least); it was all zero before.
+  return mem.read(b.object, b.objectSize).some((x) => x !== 0);
+}
+
+/**
+ * Registers each block with the process's `__register_frame_info`, from a thread that holds
+ * none of the locks it takes (the others keep running). Never throws for a registration that
+ * cannot be made: the patch is applied already; the caller reports the warning.
+ */
+export function registerFrames(ctx: RegistrationContext, blocks: readonly FrameBlock[]): RegistrationOutcome {
+  if (blocks.length === 0) return { notes: [], warnings: [] };
+  const fn = ctx.resolver.resolve('__register_frame_info');
+  if (!fn) {
+    // A C program without libgcc_s: nothing in it throws C++ exceptions.
+    return { notes: [`no C++ unwinder in pid ${ctx.pid} (no __register_frame_info): call-frame information of ${blocks.map((b) => b.patchId).join(', ')} not registered`], warnings: [] };
+  }
+  const locks = lockRanges(ctx.resolver, fn.object);
+  const deadline = Date.now() + SEARCH_MS;
+  const stubAddr = stubSite(ctx.objects, STUB_SIZE);
+  let listed = false;
+  for (;;) {
+    const tids = tasksOrNone(ctx.pid);
+    listed ||= tids.length > 0;
+    for (const tid of tids) {
+      if (!requestStop(ctx.sys, ctx.pid, tid)) continue;
+      const thread = awaitStop(ctx.sys, tid);
+      if (!thread) continue;
+      try {
+        const [stack] = readStacks(ctx.sys, ctx.mem, ctx.pid, readMaps(ctx.pid), [getAddr(thread.regs, 'rsp')]);
+        if (checkThread(thread, stack, ctx.tables, locks).kind === 'busy') continue;
+        const rc = { sys: ctx.sys, mem: ctx.mem, thread, stubAddr };
+        const failed = blocks.filter((b) => {
+          remoteCall(rc, fn.address, [b.begin, b.object]);
+          return !isRegistered(ctx.mem, b);
+        });
+        const where = `${fn.object.name}, thread ${tid}`;
+        return {
+          notes: blocks.filter((b) => !failed.includes(b)).map((b) => `patch ${b.patchId}: call-frame information registered with __register_frame_info (${where})`),
+          warnings: failed.map((b) => `patch ${b.patchId}: __register_frame_info (${where}) did not take its call-frame information; a C++ exception thrown through the new code will end the process`),
+        };
+      } finally {
+        ctx.sys.ptrace(PTRACE_DETACH, tid, 0, thread.pendingSignal, ['ESRCH']);
+      }
+    }
+    if (Date.now() >= deadline) break;
+    sleepMs(10);
+  }
+  const why = listed ? `every thread of pid ${ctx.pid} was inside the C++ unwinder or the allocator for ${SEARCH_MS} ms` : `the threads of pid ${ctx.pid} could not be listed for ${SEARCH_MS} ms`;
+  return {
+    notes: [],
+    warnings: blocks.map((b) => `patch ${b.patchId}: ${why}, so its call-frame information was not registered; a C++ exception thrown through the new code will end the process`),
+  };
+}
