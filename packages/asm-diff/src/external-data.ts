@@ -44,9 +44,12 @@ function accessedDirectlyBy(m0: FileModel, candidates: Set<string>): Set<string>
   const direct = new Set<string>();
   const n = m0.file.statementCount;
   if (n === 0) return direct;
-  const stmts = m0.file.statementRange(0, n - 1).filter((s) => !s.section.name.startsWith('.debug'));
+  const names = [...candidates];
+  // Only instructions whose text names a candidate are decoded: the original has ~10^5 of them.
+  const stmts = m0.file.statementRange(0, n - 1)
+    .filter((s) => s.kind === 'instruction' && names.some((c) => s.operandText.includes(c)) && !s.section.name.startsWith('.debug'));
   dataSymbols(stmts, direct);
-  return new Set([...candidates].filter((c) => direct.has(c)));
+  return new Set(names.filter((c) => direct.has(c)));
 }
 
 export function externalData(m0: FileModel, m1: FileModel, corr: Correlation): Set<string> {
