@@ -15,7 +15,23 @@ function mismatch(message: string, hint = HINT_ORIG): TscareError {
   return new TscareError('KPATCH_LAYOUT_MISMATCH', message, { hint });
 }
 
-/** Every non-patch section a kept symbol lives in must exist in ORIG with the same size (linker tables aside). */
+/**
+ * The largest size difference taken for the padding ld puts in a section that starts at a
+ * differently aligned address: `.bss` follows `.kpatch.data` in the patched link, so its start
+ * depends on the patch's data size, and an 8-byte-aligned input inside it (crtstuff's) then
+ * adds a few bytes at its end. Only with ORIG's .symtab, where checkReferencedSymbols proves
+ * that every symbol the patch uses sits at the same offset.
+ */
+const ALIGNMENT_SLACK = 64;
+
+function alignmentSlack(orig: ElfFile, os: SectionHeader, ps: SectionHeader): boolean {
+  return orig.sectionByName('.symtab') !== undefined && os.sh_type === SHT_NOBITS && Math.abs(ps.sh_size - os.sh_size) < ALIGNMENT_SLACK;
+}
+
+/**
+ * Every non-patch section a kept symbol lives in must exist in ORIG with the same size (linker
+ * tables aside, and the alignment padding of a NOBITS section, see alignmentSlack).
+ */
 export function checkReferencedSections(orig: ElfFile, patch: ElfFile, map: Map<number, SectionHeader>, shndxs: Iterable<number>): void {
   for (const index of shndxs) {
     const ps = patch.sections[index];
@@ -26,7 +42,7 @@ export function checkReferencedSections(orig: ElfFile, patch: ElfFile, map: Map<
     }
     // The patch reaches the original's GOT/PLT entries at addresses read from the original
     // itself (original-tables.ts); the patched link's tables may hold more imports.
-    if (os.sh_size !== ps.sh_size && !LINKER_TABLES.has(ps.name)) {
+    if (os.sh_size !== ps.sh_size && !LINKER_TABLES.has(ps.name) && !alignmentSlack(orig, os, ps)) {
       throw mismatch(`section ${ps.name} is ${ps.sh_size} bytes in ${patch.path} but ${os.sh_size} bytes in ${orig.path}`,
         `${HINT_ORIG}; a patch that uses a new library variable needs GOT access (tscare-gensrc --force-gotpcrel)`);
     }
