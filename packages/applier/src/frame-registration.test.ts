@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { buildFromC, FIXTURES, killTarget, linesAfter, outputSize, runCtl, startTarget, type BuiltFixture, type Target } from './test-targets.js';
+import { anonExecMappings, buildFromC, FIXTURES, killTarget, linesAfter, outputSize, retiredPatchRanges, runCtl, startTarget, type BuiltFixture, type Target } from './test-targets.js';
 
 let dir: string;
 let cxx: BuiltFixture;
@@ -76,6 +76,21 @@ test('when every thread is inside the allocator, the patch is applied, the frame
   expect(r.stdout).toContain(`1 patch hunk(s) have been successfully applied to PID '${t.pid}'`);
   expect(r.stderr).toContain(`patch 0001: every thread of pid ${t.pid} was inside the C++ unwinder or the allocator for 2000 ms, so its call-frame information was not registered`);
   expect(runCtl(['info', '-p', String(t.pid)]).stdout).toContain('0001');
+  expect(fs.readFileSync(`/proc/${t.pid}/stat`, 'latin1')).toMatch(/\) S /);
+});
+
+test('a refused patch whose frames were registered stays mapped, retired and unused; the process runs on unpatched', async () => {
+  const t = start('in-check');
+  await new Promise((r) => setTimeout(r, 200));
+  const r = runCtl(['-v', 'patch', '-p', String(t.pid), cxx.kpatch]);
+  expect(r.code).toBe(255);
+  expect(r.stderr).toContain('error SAFETY_CHECK_FAILED');
+  expect(r.stderr).toContain('_Z5checki');
+  // Registered before the freeze, so that no exception can reach the new code unregistered:
+  // the unwinder may read its frames at any time, so the mapping is kept (retired), never unmapped.
+  expect(retiredPatchRanges(t.pid)).toHaveLength(1);
+  expect(anonExecMappings(t.pid)).toEqual([]);
+  expect(runCtl(['info', '-p', String(t.pid)]).stdout).not.toContain('0001');
   expect(fs.readFileSync(`/proc/${t.pid}/stat`, 'latin1')).toMatch(/\) S /);
 });
 

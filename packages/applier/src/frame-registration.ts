@@ -8,9 +8,13 @@
  * one thread of the target calls `__register_frame_info(begin, object)`, the unwinder's own
  * entry point for code it did not load (JITs use it too). It takes the unwinder's object
  * lock and, in newer libgcc, allocates: so the thread chosen must not be stopped inside the
- * unwinder or the allocator, where it could hold either lock. A registered patch is never
- * unmapped (removed patches are retired, see applied.ts), so the unwinder never reads freed
- * memory. LibcarePlus registers nothing.
+ * unwinder or the allocator, where it could hold either lock. Registration is done before the
+ * freeze, while the patch is staged: once the jumps are written, the new code may throw at
+ * once (seen: a program throwing every 20 ms died between the commit and a registration made
+ * after it). A registered patch is never unmapped, so the unwinder never reads freed memory:
+ * until the commit its mapping is marked retired (a refused patch stays so, a tool killed
+ * meanwhile leaves nothing the next run would unmap), and removed patches are retired
+ * anyway (applied.ts). LibcarePlus registers nothing.
  */
 import { isTscareError } from '@tscare/errors';
 import { SHT_NOBITS } from '@tscare/elf';
@@ -34,6 +38,8 @@ import type { UnwindTables } from './unwind.js';
 /** Where one patch's frames and its registration record are in the target. */
 export interface FrameBlock {
   patchId: string;
+  /** Start of the patch's mapping (its header). */
+  mapping: number;
   begin: number;
   object: number;
   objectSize: number;
@@ -49,7 +55,7 @@ export function frameBlockOf(plan: PatchPlan): FrameBlock | string | undefined {
   // The unwinder writes the record: it must be in the part of the mapping left read-write.
   const writableFrom = base + layout.codeEnd - (layout.codeEnd % PAGE);
   if (begin + objectOffset < writableFrom) return `patch ${plan.kp.header.id}: its call-frame record is not in the writable part of the mapping`;
-  return { patchId: plan.kp.header.id, begin, object: begin + objectOffset, objectSize: EH_OBJECT_RESERVED };
+  return { patchId: plan.kp.header.id, mapping: base, begin, object: begin + objectOffset, objectSize: EH_OBJECT_RESERVED };
 }
 
 /** Functions a thread may be inside of while holding a lock the registration takes. */
@@ -84,6 +90,8 @@ export interface RegistrationContext {
 export interface RegistrationOutcome {
   notes: string[];
   warnings: string[];
+  /** The blocks the unwinder took: their mappings must never be unmapped. */
+  registered: FrameBlock[];
 }
 
 /** Longest time spent looking for a thread that may run the registration. */
@@ -103,22 +111,22 @@ function tasksOrNone(pid: number): number[] {
   }
 }
 
-function isRegistered(mem: ProcMem, b: FrameBlock): boolean {
+export function isRegistered(mem: ProcMem, b: FrameBlock): boolean {
   // libgcc fills the record in (its code pointer at least); it was all zero before.
   return mem.read(b.object, b.objectSize).some((x) => x !== 0);
 }
 
 /**
  * Registers each block with the process's `__register_frame_info`, from a thread that holds
- * none of the locks it takes (the others keep running). Never throws for a registration that
- * cannot be made: the patch is applied already; the caller reports the warning.
+ * none of the locks it takes (the others keep running). A registration that cannot be made
+ * is a warning, not an error: the patch can still be applied.
  */
 export function registerFrames(ctx: RegistrationContext, blocks: readonly FrameBlock[]): RegistrationOutcome {
-  if (blocks.length === 0) return { notes: [], warnings: [] };
+  if (blocks.length === 0) return { notes: [], warnings: [], registered: [] };
   const fn = ctx.resolver.resolve('__register_frame_info');
   if (!fn) {
     // A C program without libgcc_s: nothing in it throws C++ exceptions.
-    return { notes: [`no C++ unwinder in pid ${ctx.pid} (no __register_frame_info): call-frame information of ${blocks.map((b) => b.patchId).join(', ')} not registered`], warnings: [] };
+    return { notes: [`no C++ unwinder in pid ${ctx.pid} (no __register_frame_info): call-frame information of ${blocks.map((b) => b.patchId).join(', ')} not registered`], warnings: [], registered: [] };
   }
   const locks = lockRanges(ctx.resolver, fn.object);
   const deadline = Date.now() + SEARCH_MS;
@@ -140,9 +148,11 @@ export function registerFrames(ctx: RegistrationContext, blocks: readonly FrameB
           return !isRegistered(ctx.mem, b);
         });
         const where = `${fn.object.name}, thread ${tid}`;
+        const registered = blocks.filter((b) => !failed.includes(b));
         return {
-          notes: blocks.filter((b) => !failed.includes(b)).map((b) => `patch ${b.patchId}: call-frame information registered with __register_frame_info (${where})`),
+          notes: registered.map((b) => `patch ${b.patchId}: call-frame information registered with __register_frame_info (${where})`),
           warnings: failed.map((b) => `patch ${b.patchId}: __register_frame_info (${where}) did not take its call-frame information; a C++ exception thrown through the new code will end the process`),
+          registered,
         };
       } finally {
         ctx.sys.ptrace(PTRACE_DETACH, tid, 0, thread.pendingSignal, ['ESRCH']);
@@ -155,5 +165,6 @@ export function registerFrames(ctx: RegistrationContext, blocks: readonly FrameB
   return {
     notes: [],
     warnings: blocks.map((b) => `patch ${b.patchId}: ${why}, so its call-frame information was not registered; a C++ exception thrown through the new code will end the process`),
+    registered: [],
   };
 }

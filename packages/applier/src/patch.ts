@@ -15,7 +15,8 @@ import { faultPoint } from './fault.js';
 import { checkNotTraced, explainLost } from './process-state.js';
 import { commitFrozen } from './write-patch.js';
 import { buildUnwindTables, type EhFrameCache, type UnwindTables } from './unwind.js';
-import { frameBlockOf, registerFrames, type FrameBlock, type RegistrationOutcome } from './frame-registration.js';
+import { frameBlockOf, isRegistered, registerFrames, type FrameBlock, type RegistrationOutcome } from './frame-registration.js';
+import { MAGIC_RETIRED } from './applied.js';
 import type { FrozenThread } from './threads.js';
 import { stubSite, withOneThread } from './one-thread.js';
 import { stagePatch, unmapPatch } from './stage-patch.js';
@@ -118,16 +119,26 @@ function stageAll(sys: SysApi, snap: TargetSnapshot, plans: readonly PatchPlan[]
   });
 }
 
-function unstageAll(sys: SysApi, snap: TargetSnapshot, plans: readonly PatchPlan[]): void {
+/**
+ * Undoes the staging of a patch that was not committed: unmapped, unless the C++ unwinder has
+ * its frames (then it stays, marked retired, unused: the unwinder may read it at any time).
+ */
+function unstageAll(sys: SysApi, snap: TargetSnapshot, plans: readonly PatchPlan[], registered: readonly FrameBlock[]): void {
+  const kept = new Set(registered.map((b) => b.mapping));
+  for (const p of plans) if (kept.has(p.linked.base)) snap.mem.write(p.linked.base, MAGIC_RETIRED);
+  const unmapped = plans.filter((p) => !kept.has(p.linked.base));
+  if (unmapped.length === 0) return;
   withOneThread(sys, snap.pid, (thread) => {
     const rc = remoteContext(sys, snap, thread);
-    plans.forEach((p) => unmapPatch(rc, p.linked.base, p.linked.layout.totalMemSize));
+    unmapped.forEach((p) => unmapPatch(rc, p.linked.base, p.linked.layout.totalMemSize));
   });
 }
 
 /**
- * After the commit: the new code's call-frame information goes to the process's C++
- * unwinder (frame-registration.ts). A failure here leaves the patch applied and says so.
+ * Before the freeze, with every patch staged: the new code's call-frame information goes to
+ * the process's C++ unwinder (frame-registration.ts), and each mapping it took is marked
+ * retired until the commit marks it applied, so that nothing ever unmaps it. A failure here
+ * is a warning: the patch goes on without registered frames.
  */
 function registerAll(sys: SysApi, snap: TargetSnapshot, plans: readonly PatchPlan[], resolver: SymbolResolver, tables: UnwindTables): RegistrationOutcome {
   const found = plans.map(frameBlockOf);
@@ -135,10 +146,13 @@ function registerAll(sys: SysApi, snap: TargetSnapshot, plans: readonly PatchPla
   const unusable = found.filter((b): b is string => typeof b === 'string');
   try {
     const out = registerFrames({ sys, pid: snap.pid, mem: snap.mem, objects: snap.objects, resolver, tables }, blocks);
-    return { notes: out.notes, warnings: [...unusable, ...out.warnings] };
+    for (const b of out.registered) snap.mem.write(b.mapping, MAGIC_RETIRED);
+    return { ...out, warnings: [...unusable, ...out.warnings] };
   } catch (e) {
     if (isTscareError(e) && e.code === 'REMOTE_EXEC_DIED') throw e;
-    return { notes: [], warnings: [...unusable, `the patch is applied, but its call-frame information could not be registered (${(e as Error).message}); a C++ exception thrown through the new code will end the process`] };
+    const registered = blocks.filter((b) => isRegistered(snap.mem, b));
+    for (const b of registered) snap.mem.write(b.mapping, MAGIC_RETIRED);
+    return { notes: [], registered, warnings: [...unusable, `call-frame information could not be registered (${(e as Error).message}); a C++ exception thrown through the new code will end the process`] };
   }
 }
 
@@ -156,6 +170,7 @@ export function patchProcess(sys: SysApi, req: PatchRequest): PatchOutcome {
     const staged = stageAll(sys, snap, plans);
     faultPoint('patch:staged');
     const tables = buildUnwindTables(snap.objects, req.ehCache);
+    const frames = registerAll(sys, snap, plans, resolver, tables);
     let run;
     try {
       const writes = plans.flatMap((p) => p.oldRanges.map((r) => r.start));
@@ -166,10 +181,9 @@ export function patchProcess(sys: SysApi, req: PatchRequest): PatchOutcome {
           plans.forEach((plan, i) => commitFrozen(mem, plan, staged[i]));
         });
     } catch (e) {
-      unstageAll(sys, snap, plans);
+      unstageAll(sys, snap, plans, frames.registered);
       throw e;
     }
-    const frames = registerAll(sys, snap, plans, resolver, tables);
     const patches = plans.map((p) => ({
       object: p.object.path, id: p.kp.header.id, base: p.linked.base, size: p.linked.layout.totalMemSize, functions: p.oldRanges.map((r) => r.name),
     }));
