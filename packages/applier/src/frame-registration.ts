@@ -16,7 +16,6 @@
  * meanwhile leaves nothing the next run would unmap), and removed patches are retired
  * anyway (applied.ts). LibcarePlus registers nothing.
  */
-import { isTscareError } from '@tscare/errors';
 import { SHT_NOBITS } from '@tscare/elf';
 import { EH_OBJECT_RESERVED, ehFrameLayout } from '@tscare/kpatch';
 import { PAGE } from './holes.js';
@@ -97,20 +96,6 @@ export interface RegistrationOutcome {
 /** Longest time spent looking for a thread that may run the registration. */
 const SEARCH_MS = 2000;
 
-/**
- * The process's threads, or none this time round: seen once in the test suite, listing
- * /proc/PID/task right after the thaw failed although the process ran on; the next round
- * lists again (a process that is really gone fails the next step with its own error).
- */
-function tasksOrNone(pid: number): number[] {
-  try {
-    return listTasks(pid);
-  } catch (e) {
-    if (isTscareError(e) && e.code === 'PROCESS_NOT_FOUND') return [];
-    throw e;
-  }
-}
-
 export function isRegistered(mem: ProcMem, b: FrameBlock): boolean {
   // libgcc fills the record in (its code pointer at least); it was all zero before.
   return mem.read(b.object, b.objectSize).some((x) => x !== 0);
@@ -131,11 +116,8 @@ export function registerFrames(ctx: RegistrationContext, blocks: readonly FrameB
   const locks = lockRanges(ctx.resolver, fn.object);
   const deadline = Date.now() + SEARCH_MS;
   const stubAddr = stubSite(ctx.objects, STUB_SIZE);
-  let listed = false;
   for (;;) {
-    const tids = tasksOrNone(ctx.pid);
-    listed ||= tids.length > 0;
-    for (const tid of tids) {
+    for (const tid of listTasks(ctx.pid)) {
       if (!requestStop(ctx.sys, ctx.pid, tid)) continue;
       const thread = awaitStop(ctx.sys, tid);
       if (!thread) continue;
@@ -161,7 +143,7 @@ export function registerFrames(ctx: RegistrationContext, blocks: readonly FrameB
     if (Date.now() >= deadline) break;
     sleepMs(10);
   }
-  const why = listed ? `every thread of pid ${ctx.pid} was inside the C++ unwinder or the allocator for ${SEARCH_MS} ms` : `the threads of pid ${ctx.pid} could not be listed for ${SEARCH_MS} ms`;
+  const why = `every thread of pid ${ctx.pid} was inside the C++ unwinder or the allocator for ${SEARCH_MS} ms`;
   return {
     notes: [],
     warnings: blocks.map((b) => `patch ${b.patchId}: ${why}, so its call-frame information was not registered; a C++ exception thrown through the new code will end the process`),
