@@ -18,7 +18,6 @@
  */
 import { SHT_NOBITS } from '@tscare/elf';
 import { EH_OBJECT_RESERVED, ehFrameLayout } from '@tscare/kpatch';
-import { PAGE } from './holes.js';
 import type { MappedObject } from './objects.js';
 import type { PatchPlan } from './plan.js';
 import type { ProcMem } from './proc-mem.js';
@@ -44,16 +43,16 @@ export interface FrameBlock {
   objectSize: number;
 }
 
-/** The block of a linked patch, or why it has none the unwinder can use. */
-export function frameBlockOf(plan: PatchPlan): FrameBlock | string | undefined {
+/**
+ * The block of a linked patch, if it carries frames. It is always in the writable part of the
+ * mapping: computeLayout starts that part at `.kpatch.eh_frame` at the latest.
+ */
+export function frameBlockOf(plan: PatchPlan): FrameBlock | undefined {
   const sec = plan.kp.elf.sectionByName('.kpatch.eh_frame');
   if (sec === undefined || sec.sh_type === SHT_NOBITS) return undefined;
   const { objectOffset } = ehFrameLayout(plan.kp.elf.sectionData(sec));
   const { base, layout } = plan.linked;
   const begin = base + layout.elfOffset + sec.sh_offset;
-  // The unwinder writes the record: it must be in the part of the mapping left read-write.
-  const writableFrom = base + layout.codeEnd - (layout.codeEnd % PAGE);
-  if (begin + objectOffset < writableFrom) return `patch ${plan.kp.header.id}: its call-frame record is not in the writable part of the mapping`;
   return { patchId: plan.kp.header.id, mapping: base, begin, object: begin + objectOffset, objectSize: EH_OBJECT_RESERVED };
 }
 
@@ -117,12 +116,14 @@ export function registerFrames(ctx: RegistrationContext, blocks: readonly FrameB
   const deadline = Date.now() + SEARCH_MS;
   const stubAddr = stubSite(ctx.objects, STUB_SIZE);
   for (;;) {
+    // Once per round: a thread's stack is found in them (threads may have started since the snapshot).
+    const vmas = readMaps(ctx.pid);
     for (const tid of listTasks(ctx.pid)) {
       if (!requestStop(ctx.sys, ctx.pid, tid)) continue;
       const thread = awaitStop(ctx.sys, tid);
       if (!thread) continue;
       try {
-        const [stack] = readStacks(ctx.sys, ctx.mem, ctx.pid, readMaps(ctx.pid), [getAddr(thread.regs, 'rsp')]);
+        const [stack] = readStacks(ctx.sys, ctx.mem, ctx.pid, vmas, [getAddr(thread.regs, 'rsp')]);
         if (checkThread(thread, stack, ctx.tables, locks).kind === 'busy') continue;
         const rc = { sys: ctx.sys, mem: ctx.mem, thread, stubAddr };
         const failed = blocks.filter((b) => {

@@ -141,18 +141,16 @@ function unstageAll(sys: SysApi, snap: TargetSnapshot, plans: readonly PatchPlan
  * is a warning: the patch goes on without registered frames.
  */
 function registerAll(sys: SysApi, snap: TargetSnapshot, plans: readonly PatchPlan[], resolver: SymbolResolver, tables: UnwindTables): RegistrationOutcome {
-  const found = plans.map(frameBlockOf);
-  const blocks = found.filter((b): b is FrameBlock => typeof b === 'object');
-  const unusable = found.filter((b): b is string => typeof b === 'string');
+  const blocks = plans.map(frameBlockOf).filter((b): b is FrameBlock => b !== undefined);
   try {
     const out = registerFrames({ sys, pid: snap.pid, mem: snap.mem, objects: snap.objects, resolver, tables }, blocks);
     for (const b of out.registered) snap.mem.write(b.mapping, MAGIC_RETIRED);
-    return { ...out, warnings: [...unusable, ...out.warnings] };
+    return out;
   } catch (e) {
     if (isTscareError(e) && e.code === 'REMOTE_EXEC_DIED') throw e;
     const registered = blocks.filter((b) => isRegistered(snap.mem, b));
     for (const b of registered) snap.mem.write(b.mapping, MAGIC_RETIRED);
-    return { notes: [], registered, warnings: [...unusable, `call-frame information could not be registered (${(e as Error).message}); a C++ exception thrown through the new code will end the process`] };
+    return { notes: [], registered, warnings: [`call-frame information could not be registered (${(e as Error).message}); a C++ exception thrown through the new code will end the process`] };
   }
 }
 

@@ -11,9 +11,9 @@ import { readAppliedInfo, type AppliedPatch } from './applied.js';
 import { DEFAULT_RETRY, runFrozenWhenSafe, type RetryPolicy } from './safe-freeze.js';
 import type { CodeRange } from './safety.js';
 import type { SysApi } from './sys.js';
-import type { ProcMem } from './proc-mem.js';
 import { ownerOf, type TargetSnapshot } from './target.js';
-import { jumpBytes, revertFrozen } from './write-patch.js';
+import { currentEntries, jumpBytes, revertFrozen } from './write-patch.js';
+import { HUNK_SIZE } from './layout.js';
 import { faultPoint } from './fault.js';
 import { stubSite, withOneThread } from './one-thread.js';
 import { STUB_SIZE } from './remote-exec.js';
@@ -26,6 +26,8 @@ export interface Removal {
   patch: AppliedPatch;
   info: KpatchInfoEntry[];
   names: string[];
+  /** The undo slots (by info index), read before the freeze: only this patch's commit wrote them. */
+  undo: Buffer[];
 }
 
 export interface RemoveOptions {
@@ -52,11 +54,14 @@ function readName(snap: TargetSnapshot, addr: number): string {
   }
 }
 
-/** A newer patch that jumped from the same function would be cut off: refuse instead of breaking it. */
-export function checkStillOurs(mem: ProcMem, pid: number, r: Removal): void {
+/**
+ * A newer patch that jumped from the same function would be cut off: refuse instead of
+ * breaking it. `current`: each replaced function's first bytes now (currentEntries).
+ */
+export function checkStillOurs(pid: number, r: Removal, current: readonly (Buffer | undefined)[]): void {
   r.info.forEach((e, i) => {
-    if (e.daddr === 0 && e.dlen === 0) return;
-    if (!mem.read(e.daddr, 5).equals(jumpBytes(e.daddr, e.saddr))) {
+    const now = current[i];
+    if (now !== undefined && !now.equals(jumpBytes(e.daddr, e.saddr))) {
       throw new TscareError('PATCH_STACKED', `${r.names[i]} at 0x${e.daddr.toString(16)} no longer jumps to patch ${r.patch.header.id} in pid ${pid}: a later patch replaced it`, {
         hint: 'unpatch the later patches first (reverse order of application)',
       });
@@ -66,7 +71,8 @@ export function checkStillOurs(mem: ProcMem, pid: number, r: Removal): void {
 
 export function removalOf(snap: TargetSnapshot, patch: AppliedPatch): Removal {
   const info = readAppliedInfo(snap.mem, patch);
-  return { patch, info, names: info.map((e) => readName(snap, e.symstr)) };
+  const undo = info.map((_, i) => snap.mem.read(patch.base + patch.header.user_undo + i * HUNK_SIZE, HUNK_SIZE));
+  return { patch, info, names: info.map((e) => readName(snap, e.symstr)), undo };
 }
 
 /** The patch's mapping and the call sites that lead into it, for unwinding through its code. */
@@ -112,8 +118,10 @@ export function removeFrozen(sys: SysApi, snap: TargetSnapshot, removals: readon
   const run = runFrozenWhenSafe(ctx, ranges, opts.retry ?? DEFAULT_RETRY, (_frozen, mem) => {
     faultPoint('unpatch:frozen');
     for (const r of removals) {
-      if (opts.complete) checkStillOurs(mem, snap.pid, r);
-      revertFrozen(mem, r.patch.base, r.patch.header.user_undo, r.info);
+      // Each function's bytes are read once in the freeze: for the check and for the revert.
+      const current = currentEntries(mem, r.info);
+      if (opts.complete) checkStillOurs(snap.pid, r, current);
+      revertFrozen(mem, r.patch.base, r.info, r.undo, current);
     }
   });
   faultPoint('unpatch:thawed');

@@ -8,6 +8,7 @@ import type { EhFrameCache } from './unwind.js';
 import { cleanSnapshot } from './leftovers.js';
 import { checkNotTraced, explainLost } from './process-state.js';
 import { checkStillOurs, removalOf, removeFrozen, type Removal } from './remove-patch.js';
+import { currentEntries } from './write-patch.js';
 
 export interface UnpatchRequest {
   pid: number;
@@ -46,7 +47,7 @@ export function unpatchProcess(sys: SysApi, req: UnpatchRequest): UnpatchOutcome
       });
     }
     checkNotTraced(req.pid);
-    removals.forEach((r) => checkStillOurs(snap.mem, snap.pid, r));
+    removals.forEach((r) => checkStillOurs(snap.pid, r, currentEntries(snap.mem, r.info)));
     const run = removeFrozen(sys, snap, removals, { retry: req.retry, ehCache: req.ehCache, complete: true });
     return { kind: 'removed', objects: removals.length, ...run, warnings: [...recovered, ...run.warnings] };
   } catch (e) {

@@ -20,15 +20,21 @@ function isNew(e: KpatchInfoEntry): boolean {
   return e.daddr === 0 && e.dlen === 0;
 }
 
+/** The first bytes of each replaced function now (undefined for new functions). */
+export function currentEntries(mem: ProcMem, info: readonly KpatchInfoEntry[]): (Buffer | undefined)[] {
+  return info.map((e) => (isNew(e) ? undefined : mem.read(e.daddr, HUNK_SIZE)));
+}
+
 /**
- * Puts back the saved bytes of every replaced function that jumps to this patch now, and
- * only those: after an interrupted commit some functions jump and some do not.
+ * Puts back the saved bytes (`undo`, by info index) of every replaced function that jumps to
+ * this patch now (`current`), and only those: after an interrupted commit some functions jump
+ * and some do not.
  */
-function removeJumps(mem: ProcMem, base: number, undo: number, info: readonly KpatchInfoEntry[]): void {
+function removeJumps(mem: ProcMem, info: readonly KpatchInfoEntry[], undo: readonly Buffer[], current: readonly (Buffer | undefined)[]): void {
   let removed = 0;
   info.forEach((e, i) => {
-    if (isNew(e) || !mem.read(e.daddr, HUNK_SIZE).equals(jumpBytes(e.daddr, e.saddr))) return;
-    mem.write(e.daddr, mem.read(base + undo + i * HUNK_SIZE, HUNK_SIZE));
+    if (!current[i]?.equals(jumpBytes(e.daddr, e.saddr))) return;
+    mem.write(e.daddr, undo[i]);
     if (++removed === 1) faultPoint('unpatch:between-jumps');
   });
 }
@@ -42,6 +48,8 @@ function removeJumps(mem: ProcMem, base: number, undo: number, info: readonly Kp
  */
 export function commitFrozen(mem: ProcMem, plan: PatchPlan, staged: readonly Buffer[]): void {
   const { base, layout, info } = plan.linked;
+  // What each undo slot holds: the staged bytes, or those rewritten below.
+  const undo = [...staged];
   try {
     mem.write(base, MAGIC_PENDING);
     faultPoint('patch:pending');
@@ -49,7 +57,10 @@ export function commitFrozen(mem: ProcMem, plan: PatchPlan, staged: readonly Buf
     for (const [i, e] of info.entries()) {
       if (isNew(e)) continue;
       const now = mem.read(e.daddr, HUNK_SIZE);
-      if (!now.equals(staged[i])) mem.write(base + layout.userUndo + i * HUNK_SIZE, now);
+      if (!now.equals(staged[i])) {
+        mem.write(base + layout.userUndo + i * HUNK_SIZE, now);
+        undo[i] = now;
+      }
       mem.write(e.daddr, jumpBytes(e.daddr, e.saddr));
       if (++jumped === 1) faultPoint('patch:between-jumps');
     }
@@ -57,7 +68,7 @@ export function commitFrozen(mem: ProcMem, plan: PatchPlan, staged: readonly Buf
     mem.write(base, MAGIC_APPLIED);
     faultPoint('patch:committed');
   } catch (e) {
-    removeJumps(mem, base, layout.userUndo, info);
+    removeJumps(mem, info, undo, currentEntries(mem, info));
     mem.write(base, MAGIC_STAGED);
     throw e;
   }
@@ -68,10 +79,10 @@ export function commitFrozen(mem: ProcMem, plan: PatchPlan, staged: readonly Buf
  * leaves the mapping "retired": no jump leads into it, but its code and data may have been
  * used, so it stays mapped (see applied.ts). Also how the next run rolls back a pending leftover.
  */
-export function revertFrozen(mem: ProcMem, base: number, undo: number, info: readonly KpatchInfoEntry[]): void {
+export function revertFrozen(mem: ProcMem, base: number, info: readonly KpatchInfoEntry[], undo: readonly Buffer[], current: readonly (Buffer | undefined)[]): void {
   mem.write(base, MAGIC_PENDING);
   faultPoint('unpatch:pending');
-  removeJumps(mem, base, undo, info);
+  removeJumps(mem, info, undo, current);
   mem.write(base, MAGIC_RETIRED);
   faultPoint('unpatch:reverted');
 }
